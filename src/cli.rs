@@ -1,0 +1,281 @@
+//! Argument parsing and the headless commands: `run`, `check`, `validate`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use idscope::ids::IdSource;
+use idscope::load::{expand_paths, load_file};
+use idscope::model::{GuidCheck, Knobs, Mode};
+use idscope::run::{Run, RunConfig};
+use idscope::scenario::LoadError;
+use idscope::text::visible;
+use std::io::Write;
+use std::path::PathBuf;
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_CHECK_FAILED: i32 = 1;
+pub const EXIT_INVALID: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "idscope",
+    version,
+    about = "See how Mixpanel stitches events into users, under Legacy, Original and Simplified ID Merge.",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    /// Scenario file or directory to explore (default: the bundled scenarios).
+    path: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Replay a scenario under one mode and print payloads, verdicts and clusters.
+    Run(RunArgs),
+    /// Verify each scenario's `expect`; exit 1 on any mismatch.
+    Check {
+        /// Scenario files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Parse and validate only; exit 2 on invalid input.
+    Validate {
+        /// Scenario files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// The scenario file.
+    file: PathBuf,
+    /// The project's identity mode.
+    #[arg(long, value_enum)]
+    mode: ModeArg,
+    /// The mode the tracking code was written for (default: --mode).
+    #[arg(long, value_enum)]
+    playbook: Option<ModeArg>,
+    /// Stop after this step (1-based).
+    #[arg(long, value_name = "STEP")]
+    until: Option<usize>,
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+    #[command(flatten)]
+    knobs: KnobArgs,
+    /// Truly random device ids and $insert_ids instead of deterministic ones.
+    #[arg(long)]
+    random_ids: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct KnobArgs {
+    /// O-LIMIT: the largest cluster an Original merge may produce.
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    max_cluster: u32,
+    /// O-ID check 2: what counts as a GUID-shaped $anon_id.
+    #[arg(long, value_enum, default_value_t = GuidArg::Lenient)]
+    guid_check: GuidArg,
+    /// S-IGNORE: let the JS $identify event link $device_id and $user_id under Simplified.
+    #[arg(long)]
+    identify_links: bool,
+}
+
+impl KnobArgs {
+    fn knobs(&self) -> Knobs {
+        Knobs {
+            max_cluster: self.max_cluster,
+            guid_check: match self.guid_check {
+                GuidArg::Lenient => GuidCheck::Lenient,
+                GuidArg::StrictV4 => GuidCheck::StrictV4,
+                GuidArg::Off => GuidCheck::Off,
+            },
+            identify_links: self.identify_links,
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum ModeArg {
+    Legacy,
+    Original,
+    Simplified,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(m: ModeArg) -> Mode {
+        match m {
+            ModeArg::Legacy => Mode::Legacy,
+            ModeArg::Original => Mode::Original,
+            ModeArg::Simplified => Mode::Simplified,
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum GuidArg {
+    Lenient,
+    #[value(name = "strict-v4")]
+    StrictV4,
+    Off,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Json,
+    Table,
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                EXIT_INVALID
+            } else {
+                EXIT_OK
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Some(Command::Run(args)) => run(args),
+        Some(Command::Check { paths }) => check(&paths),
+        Some(Command::Validate { paths }) => validate(&paths),
+        None => explore(cli.path),
+    }
+}
+
+fn report(e: &LoadError) {
+    eprintln!("error: {}", visible(&e.to_string()));
+}
+
+fn run(args: RunArgs) -> i32 {
+    let scenario = match load_file(&args.file) {
+        Ok(s) => s,
+        Err(e) => {
+            report(&e);
+            return EXIT_INVALID;
+        }
+    };
+    let config = RunConfig {
+        mode: args.mode.into(),
+        playbook: args.playbook.map(Mode::from),
+        knobs: args.knobs.knobs(),
+    };
+    let total = scenario.steps.len();
+    let until = match args.until {
+        None => total,
+        Some(k) if k <= total => k,
+        Some(k) => {
+            eprintln!(
+                "error: --until {k} is past the last step of {} ({total} steps)",
+                args.file.display()
+            );
+            return EXIT_INVALID;
+        }
+    };
+    let ids = if args.random_ids {
+        IdSource::Random(Box::new(|| *uuid::Uuid::new_v4().as_bytes()))
+    } else {
+        IdSource::deterministic(&scenario.name)
+    };
+    let run = Run::with_ids(&scenario, config, ids);
+    let text = match args.format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&idscope::output::run_json(&run, until))
+                .expect("JSON values always serialize");
+            s.push('\n');
+            s
+        }
+        Format::Table => idscope::output::run_table(&run, until),
+    };
+    write_stdout(&text)
+}
+
+/// Writes data to stdout; a closed pipe (`| head`) is not an error worth a panic.
+fn write_stdout(text: &str) -> i32 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => EXIT_OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: cannot write output: {e}");
+            EXIT_INVALID
+        }
+    }
+}
+
+fn validate(paths: &[PathBuf]) -> i32 {
+    let mut code = EXIT_OK;
+    let mut out = String::new();
+    for item in expand_paths(paths) {
+        match item.and_then(|p| load_file(&p).map(|s| (p, s))) {
+            Ok((p, s)) => out.push_str(&format!(
+                "ok  {}  ({} steps)\n",
+                visible(&p.display().to_string()),
+                s.steps.len()
+            )),
+            Err(e) => {
+                report(&e);
+                code = EXIT_INVALID;
+            }
+        }
+    }
+    let w = write_stdout(&out);
+    code.max(w)
+}
+
+fn check(paths: &[PathBuf]) -> i32 {
+    let mut invalid = false;
+    let mut failed = 0usize;
+    let mut passed = 0usize;
+    let mut out = String::new();
+    for item in expand_paths(paths) {
+        let (path, scenario) = match item.and_then(|p| load_file(&p).map(|s| (p, s))) {
+            Ok(x) => x,
+            Err(e) => {
+                report(&e);
+                invalid = true;
+                continue;
+            }
+        };
+        let file = visible(&path.display().to_string()).into_owned();
+        let results = idscope::expect::check(&scenario);
+        if results.is_empty() {
+            out.push_str(&format!("skip  {file}: no `expect` block\n"));
+            continue;
+        }
+        for r in results {
+            if r.problems.is_empty() {
+                passed += 1;
+                out.push_str(&format!("ok    {file}  {}\n", r.label));
+            } else {
+                failed += 1;
+                out.push_str(&format!("FAIL  {file}  {}\n", r.label));
+                for p in r.problems {
+                    out.push_str(&format!("      {}\n", visible(&p)));
+                }
+            }
+        }
+    }
+    out.push_str(&format!("{passed} passed, {failed} failed\n"));
+    let w = write_stdout(&out);
+    if invalid {
+        EXIT_INVALID
+    } else if failed > 0 {
+        EXIT_CHECK_FAILED
+    } else {
+        w
+    }
+}
+
+fn explore(path: Option<PathBuf>) -> i32 {
+    let path = path.unwrap_or_else(|| PathBuf::from("scenarios"));
+    eprintln!(
+        "The interactive explorer is not built yet. Try:\n  idscope run {} --mode simplified --format table",
+        visible(&path.display().to_string())
+    );
+    EXIT_INVALID
+}

@@ -1,0 +1,23 @@
+//! idscope: replay Mixpanel identity scenarios through an emulation of the mixpanel-js SDK
+//! and the server's resolver for each identity mode (Legacy, Original, Simplified).
+//!
+//! Data flows one way: [`scenario`] → [`sdk`] (via [`playbook`]) → payloads → [`resolver`]
+//! → events + clusters → [`output`] / views. Everything outside `tui` is pure: no terminal,
+//! no clock, no randomness unless injected through [`ids::IdSource`].
+
+pub mod expect;
+pub mod ids;
+pub mod load;
+pub mod model;
+pub mod output;
+pub mod playbook;
+pub mod resolver;
+pub mod rules;
+pub mod run;
+pub mod scenario;
+pub mod sdk;
+pub mod text;
+
+pub use model::{Effect, Endpoint, Knobs, Mode};
+pub use run::{Run, RunConfig};
+pub use scenario::Scenario;

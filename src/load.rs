@@ -1,0 +1,82 @@
+//! Reading scenario files and directories for the command line and the explorer. Kept out of
+//! the engine modules: this is the one place that touches the file system for scenarios.
+
+use crate::scenario::{self, LoadError, Scenario};
+use std::path::{Path, PathBuf};
+
+/// Reads and parses one scenario file.
+pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
+    let file = path.display().to_string();
+    let err = |message: String| LoadError {
+        file: file.clone(),
+        line: None,
+        column: None,
+        step: None,
+        message,
+    };
+    let bytes = std::fs::read(path).map_err(|e| {
+        err(match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::IsADirectory => "is a directory; expected a scenario file".into(),
+            _ => format!("cannot read: {e}"),
+        })
+    })?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        let upto = &bytes[..e.valid_up_to()];
+        let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = upto.len() - upto.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
+        LoadError {
+            line: Some(line),
+            column: Some(column),
+            ..err(format!(
+                "the file is not UTF-8 (invalid byte at offset {}); expected JSON text",
+                e.valid_up_to()
+            ))
+        }
+    })?;
+    scenario::parse(text, &file)
+}
+
+/// The scenario files a command line names: files as given, directories expanded to their
+/// `*.json` files (not `*.schema.json`), sorted by name.
+pub fn expand_paths(paths: &[PathBuf]) -> Vec<Result<PathBuf, LoadError>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            match std::fs::read_dir(p) {
+                Ok(entries) => {
+                    let mut files: Vec<PathBuf> = entries
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|f| is_scenario_file(f))
+                        .collect();
+                    files.sort();
+                    if files.is_empty() {
+                        out.push(Err(LoadError {
+                            file: p.display().to_string(),
+                            line: None,
+                            column: None,
+                            step: None,
+                            message: "the directory holds no *.json scenario files".into(),
+                        }));
+                    }
+                    out.extend(files.into_iter().map(Ok));
+                }
+                Err(e) => out.push(Err(LoadError {
+                    file: p.display().to_string(),
+                    line: None,
+                    column: None,
+                    step: None,
+                    message: format!("cannot read the directory: {e}"),
+                })),
+            }
+        } else {
+            out.push(Ok(p.clone()));
+        }
+    }
+    out
+}
+
+fn is_scenario_file(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    p.is_file() && name.ends_with(".json") && !name.ends_with(".schema.json")
+}

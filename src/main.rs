@@ -1,0 +1,8 @@
+//! The `idscope` command line (format spec §2). Data goes to stdout, diagnostics to stderr;
+//! exit 0 ok, 1 a check failed, 2 invalid input or usage.
+
+mod cli;
+
+fn main() {
+    std::process::exit(cli::main());
+}

@@ -1,0 +1,145 @@
+//! Playbooks (P-*): how a person's intent becomes SDK calls, per the mode the code was
+//! written for. The playbook defaults to the project's mode but can be set apart from it.
+
+use crate::model::Mode;
+use crate::scenario::Action;
+use crate::sdk::{Device, SdkCall};
+use serde_json::{Map, Value};
+
+/// The rule ID behind an action's expansion.
+pub fn rule_for(action: &Action) -> Option<&'static str> {
+    match action {
+        Action::Visit(_) => Some("P-VISIT"),
+        Action::Signup(_) => Some("P-SIGNUP"),
+        Action::Login(_) => Some("P-LOGIN"),
+        Action::Logout => Some("P-LOGOUT"),
+        _ => None,
+    }
+}
+
+/// Expands a step's action into SDK calls. `device` is the state before the step (P-SIGNUP
+/// under Original looks at it). `Send` has no SDK calls.
+pub fn expand(action: &Action, playbook: Mode, device: Option<&Device>) -> Vec<SdkCall> {
+    let track = |event: &str| SdkCall::Track {
+        event: event.to_string(),
+        properties: Map::new(),
+    };
+    match action {
+        Action::Track { event, properties } => vec![SdkCall::Track {
+            event: event.clone(),
+            properties: properties.clone(),
+        }],
+        Action::Identify(id) => vec![SdkCall::Identify(id.clone())],
+        Action::Alias { alias, original } => vec![SdkCall::Alias {
+            alias: alias.clone(),
+            original: original.clone(),
+        }],
+        Action::Reset { device_id } => vec![SdkCall::Reset {
+            device_id: device_id.clone(),
+        }],
+        Action::Register(p) => vec![SdkCall::Register(p.clone())],
+        Action::PeopleSet(p) => vec![SdkCall::PeopleSet(p.clone())],
+        // P-VISIT: the same under every playbook.
+        Action::Visit(page) => {
+            let mut properties = Map::new();
+            properties.insert("page".into(), Value::String(page.clone()));
+            vec![SdkCall::Track {
+                event: "Page View".into(),
+                properties,
+            }]
+        }
+        // P-SIGNUP
+        Action::Signup(user) => match playbook {
+            Mode::Legacy => vec![
+                SdkCall::Alias {
+                    alias: user.clone(),
+                    original: None,
+                },
+                track("Sign Up"),
+            ],
+            Mode::Original => {
+                let identified = device.is_some_and(|d| d.user_id().is_some());
+                let mut calls = Vec::new();
+                if identified {
+                    calls.push(SdkCall::Reset { device_id: None });
+                }
+                calls.push(SdkCall::Identify(user.clone()));
+                calls.push(track("Sign Up"));
+                calls
+            }
+            Mode::Simplified => vec![SdkCall::Identify(user.clone()), track("Sign Up")],
+        },
+        // P-LOGIN: the same under every playbook.
+        Action::Login(user) => vec![SdkCall::Identify(user.clone()), track("Log In")],
+        // P-LOGOUT: Original advises against reset (the 500-id limit).
+        Action::Logout => match playbook {
+            Mode::Original => Vec::new(),
+            Mode::Legacy | Mode::Simplified => vec![SdkCall::Reset { device_id: None }],
+        },
+        Action::Send { .. } => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calls(action: Action, mode: Mode, device: Option<&Device>) -> Vec<String> {
+        expand(&action, mode, device)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn p_visit_tracks_page_view_in_every_mode() {
+        for m in Mode::ALL {
+            assert_eq!(
+                calls(Action::Visit("Pricing".into()), m, None),
+                [r#"track("Page View", {"page":"Pricing"})"#]
+            );
+        }
+    }
+
+    #[test]
+    fn p_signup_per_playbook() {
+        let s = || Action::Signup("alice".into());
+        assert_eq!(
+            calls(s(), Mode::Legacy, None),
+            [r#"alias("alice")"#, r#"track("Sign Up")"#]
+        );
+        assert_eq!(
+            calls(s(), Mode::Simplified, None),
+            [r#"identify("alice")"#, r#"track("Sign Up")"#]
+        );
+        let anon = Device::new("web", "d1".into());
+        assert_eq!(
+            calls(s(), Mode::Original, Some(&anon)),
+            [r#"identify("alice")"#, r#"track("Sign Up")"#]
+        );
+        let mut known = anon.clone();
+        known.supers.insert("$user_id".into(), "bob".into());
+        assert_eq!(
+            calls(s(), Mode::Original, Some(&known)),
+            ["reset()", r#"identify("alice")"#, r#"track("Sign Up")"#],
+            "Original resets an identified device before a new signup"
+        );
+    }
+
+    #[test]
+    fn p_login_identifies_then_tracks() {
+        for m in Mode::ALL {
+            assert_eq!(
+                calls(Action::Login("bob".into()), m, None),
+                [r#"identify("bob")"#, r#"track("Log In")"#]
+            );
+        }
+    }
+
+    #[test]
+    fn p_logout_resets_except_under_original() {
+        assert_eq!(calls(Action::Logout, Mode::Legacy, None), ["reset()"]);
+        assert_eq!(calls(Action::Logout, Mode::Simplified, None), ["reset()"]);
+        assert!(calls(Action::Logout, Mode::Original, None).is_empty());
+    }
+}

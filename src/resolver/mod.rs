@@ -1,0 +1,284 @@
+//! The server side: one resolver per identity mode, plus the G-* rules they share.
+//!
+//! Each resolver reads payloads in the order they arrive and returns a [`Verdict`] per
+//! payload; merges are recorded in a versioned [`History`], so final ids and clusters can be
+//! read as they stood after any step.
+
+pub mod history;
+mod legacy;
+mod original;
+mod simplified;
+
+pub use history::{flag, History, IdRef};
+
+use crate::model::{Effect, Endpoint, Knobs, Mode};
+use serde_json::{Map, Value};
+
+/// Failure and warning codes. Mixpanel's own, except where marked.
+pub mod reason {
+    pub const ASSIGNED_ALREADY: &str = "errAnonDistinctIdAssignedAlready";
+    pub const SAME_IDS: &str = "errSameIDs";
+    pub const NON_GUID: &str = "errAnonDistinctIdNonGUIDForm";
+    pub const MANY_IDS: &str = "errManyIDs";
+    pub const ALIAS_EXISTS: &str = "errAliasAlreadyExists";
+    /// The simulator's own code (L-ALIAS).
+    pub const ALIAS_CYCLE: &str = "errAliasCycle";
+    /// The simulator's own code (O-MERGE).
+    pub const MERGE_REQUIRES_IMPORT: &str = "mergeRequiresImport";
+    pub const INVALID_DISTINCT_ID: &str = "invalidDistinctId";
+    /// The simulator's own code: an identity event lacks the ids it needs.
+    pub const INVALID_PAYLOAD: &str = "invalidPayload";
+}
+
+/// What the resolver decided for one payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// The id Mixpanel stores the event under when it arrives (None: no user).
+    pub ingest: Option<IdRef>,
+    pub effect: Effect,
+    pub reason: Option<&'static str>,
+    pub rule: &'static str,
+    /// A non-fatal flag, e.g. an invalid distinct_id accepted on `/track` (G-INVALID).
+    pub warning: Option<&'static str>,
+    /// Whether the payload counts as an event of its final id's user (not profile records,
+    /// not rejected or empty events).
+    pub counts: bool,
+}
+
+impl Verdict {
+    fn new(ingest: Option<IdRef>, effect: Effect, rule: &'static str) -> Verdict {
+        Verdict {
+            ingest,
+            effect,
+            reason: None,
+            rule,
+            warning: None,
+            counts: ingest.is_some(),
+        }
+    }
+
+    fn failed(ingest: Option<IdRef>, reason: &'static str, rule: &'static str) -> Verdict {
+        Verdict {
+            reason: Some(reason),
+            ..Verdict::new(ingest, Effect::Failed, rule)
+        }
+    }
+}
+
+/// G-INVALID: distinct_id values `/import` refuses (exact, case-sensitive match **[choice]**).
+pub const INVALID_IDS: &[&str] = &[
+    "00000000-0000-0000-0000-000000000000",
+    "anon",
+    "anonymous",
+    "nil",
+    "none",
+    "null",
+    "n/a",
+    "na",
+    "undefined",
+    "unknown",
+    "<nil>",
+    "0",
+    "-1",
+    "true",
+    "false",
+    "[]",
+    "{}",
+];
+
+/// The payload's fields a resolver reads, borrowed.
+pub struct Incoming<'a> {
+    pub index: u32,
+    pub endpoint: Endpoint,
+    pub event: &'a str,
+    pub props: &'a Map<String, Value>,
+}
+
+impl Incoming<'_> {
+    /// A property read as an id: strings as they are, numbers as their JSON text; empty,
+    /// missing and other types give None.
+    pub fn id(&self, key: &str) -> Option<String> {
+        id_value(self.props.get(key)?)
+    }
+}
+
+pub fn id_value(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// One resolver per mode.
+#[derive(Debug, Clone)]
+pub enum Resolver {
+    Legacy(legacy::Legacy),
+    Original(original::Original),
+    Simplified(simplified::Simplified),
+}
+
+impl Resolver {
+    pub fn new(mode: Mode, knobs: Knobs) -> Resolver {
+        match mode {
+            Mode::Legacy => Resolver::Legacy(legacy::Legacy::default()),
+            Mode::Original => Resolver::Original(original::Original::new(knobs)),
+            Mode::Simplified => Resolver::Simplified(simplified::Simplified::new(knobs)),
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        match self {
+            Resolver::Legacy(_) => Mode::Legacy,
+            Resolver::Original(_) => Mode::Original,
+            Resolver::Simplified(_) => Mode::Simplified,
+        }
+    }
+
+    pub fn history(&self) -> &History {
+        match self {
+            Resolver::Legacy(r) => &r.history,
+            Resolver::Original(r) => &r.history,
+            Resolver::Simplified(r) => &r.history,
+        }
+    }
+
+    fn history_mut(&mut self) -> &mut History {
+        match self {
+            Resolver::Legacy(r) => &mut r.history,
+            Resolver::Original(r) => &mut r.history,
+            Resolver::Simplified(r) => &mut r.history,
+        }
+    }
+
+    /// Resolves the payload with event index `index`, in arrival order.
+    pub fn resolve(&mut self, index: u32, endpoint: Endpoint, body: &Value) -> Verdict {
+        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+        if endpoint == Endpoint::Engage {
+            return self.profile(index, body);
+        }
+        let props = match body.get("properties") {
+            Some(Value::Object(p)) => p,
+            _ => EMPTY.get_or_init(Map::new),
+        };
+        let event = body.get("event").and_then(Value::as_str).unwrap_or("");
+        let incoming = Incoming {
+            index,
+            endpoint,
+            event,
+            props,
+        };
+        // G-INVALID: refused on /import, flagged on /track.
+        let invalid = matches!(props.get("distinct_id"), Some(Value::String(s)) if INVALID_IDS.contains(&s.as_str()));
+        if invalid && endpoint == Endpoint::Import {
+            let name = incoming.id("distinct_id").unwrap_or_default();
+            let ingest = self.history_mut().intern(&name, None);
+            return Verdict {
+                reason: Some(reason::INVALID_DISTINCT_ID),
+                counts: false,
+                ..Verdict::new(Some(ingest), Effect::Rejected, "G-INVALID")
+            };
+        }
+        let mut verdict = match self {
+            Resolver::Legacy(r) => r.resolve(&incoming),
+            Resolver::Original(r) => r.resolve(&incoming),
+            Resolver::Simplified(r) => r.resolve(&incoming),
+        };
+        if let Some(id) = verdict.ingest.filter(|_| verdict.counts) {
+            self.history_mut().set_flag(id, flag::STORED);
+        }
+        if invalid {
+            verdict.warning = Some(reason::INVALID_DISTINCT_ID);
+        }
+        verdict
+    }
+
+    /// SDK-PEOPLE: profile records have no identity effect and count for no user's events.
+    fn profile(&mut self, _index: u32, body: &Value) -> Verdict {
+        let ingest = body
+            .get("$distinct_id")
+            .and_then(id_value)
+            .map(|d| self.history_mut().intern(&d, None));
+        Verdict {
+            counts: false,
+            ..Verdict::new(ingest, Effect::None, "SDK-PEOPLE")
+        }
+    }
+
+    /// Whom reports attribute an event to, as of before event `t_end`.
+    pub fn final_id(&self, verdict: &Verdict, t_end: u32) -> Option<IdRef> {
+        let ingest = verdict.ingest.filter(|_| verdict.counts)?;
+        Some(match self {
+            // L-EVENT: never retroactive; the stored id is final.
+            Resolver::Legacy(_) => ingest,
+            _ => self.history().canonical_at(ingest, t_end),
+        })
+    }
+
+    /// The clusters as they stood before event `t_end`, given the verdicts of events `0..t_end`.
+    pub fn clusters(&self, t_end: u32, verdicts: &[&Verdict]) -> Vec<ClusterView> {
+        clusters(self, t_end, verdicts)
+    }
+}
+
+/// One user as the views show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterView {
+    pub canonical: String,
+    pub members: Vec<String>,
+    pub events: usize,
+}
+
+fn clusters(resolver: &Resolver, t_end: u32, verdicts: &[&Verdict]) -> Vec<ClusterView> {
+    use std::collections::BTreeMap;
+    let h = resolver.history();
+    // canonical → (members, events)
+    let mut by_canonical: BTreeMap<IdRef, (Vec<IdRef>, usize)> = BTreeMap::new();
+    for id in 0..h.len() as IdRef {
+        if h.born(id) < t_end {
+            by_canonical
+                .entry(h.canonical_at(id, t_end))
+                .or_default()
+                .0
+                .push(id);
+        }
+    }
+    // L-USERS: under Legacy an id whose events were stored before it became an alias is
+    // also a user of its own.
+    let mut orphans: BTreeMap<IdRef, usize> = BTreeMap::new();
+    for v in verdicts {
+        if let Some(f) = resolver.final_id(v, t_end) {
+            let canon = h.canonical_at(f, t_end);
+            if canon == f {
+                by_canonical.entry(f).or_default().1 += 1;
+            } else {
+                *orphans.entry(f).or_default() += 1;
+            }
+        }
+    }
+    let mut out: Vec<ClusterView> = by_canonical
+        .into_iter()
+        .map(|(c, (members, events))| ClusterView {
+            canonical: h.name(c).to_string(),
+            members: sorted_names(h, &members),
+            events,
+        })
+        .chain(orphans.into_iter().map(|(id, events)| ClusterView {
+            canonical: h.name(id).to_string(),
+            members: vec![h.name(id).to_string()],
+            events,
+        }))
+        .collect();
+    out.sort_by(|a, b| {
+        a.canonical
+            .cmp(&b.canonical)
+            .then(b.members.len().cmp(&a.members.len()))
+    });
+    out
+}
+
+fn sorted_names(h: &History, ids: &[IdRef]) -> Vec<String> {
+    let mut names: Vec<String> = ids.iter().map(|&i| h.name(i).to_string()).collect();
+    names.sort();
+    names
+}

@@ -1,0 +1,248 @@
+//! A run: one scenario replayed through the SDK emulator and one mode's resolver. Every
+//! step's payloads and verdicts are kept, so any step can be viewed without replaying.
+
+use crate::ids::IdSource;
+use crate::model::{Endpoint, Knobs, Mode};
+use crate::playbook;
+use crate::resolver::{ClusterView, Resolver, Verdict};
+use crate::scenario::{Action, Scenario};
+use crate::sdk::{Context, Device, Payload};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+/// What to run: the project's mode, the playbook the code follows, and the knobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunConfig {
+    pub mode: Mode,
+    /// None: follows the mode.
+    pub playbook: Option<Mode>,
+    pub knobs: Knobs,
+}
+
+impl RunConfig {
+    pub fn new(mode: Mode) -> RunConfig {
+        RunConfig {
+            mode,
+            playbook: None,
+            knobs: Knobs::default(),
+        }
+    }
+
+    pub fn playbook(&self) -> Mode {
+        self.playbook.unwrap_or(self.mode)
+    }
+}
+
+/// One scenario step as it ran.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRecord {
+    /// 1-based.
+    pub number: usize,
+    pub device: Option<String>,
+    pub action: &'static str,
+    /// The SDK calls the step made (an intent shows its expansion), or `POST /endpoint`.
+    pub calls: Vec<String>,
+    /// The playbook rule that expanded an intent.
+    pub playbook_rule: Option<&'static str>,
+    /// Indices of the payloads the step sent.
+    pub events: Range<usize>,
+    pub note: Option<String>,
+    /// What the SDK refused or skipped ("identify refused: …").
+    pub sdk_notes: Vec<String>,
+    /// Unix seconds.
+    pub time: i64,
+}
+
+/// One payload and the resolver's verdict on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    pub index: usize,
+    pub step: usize,
+    pub payload: Payload,
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub scenario: String,
+    pub config: RunConfig,
+    pub steps: Vec<StepRecord>,
+    pub events: Vec<EventRecord>,
+    /// Every id each device had, in order (index = reset count).
+    pub device_ids: BTreeMap<String, Vec<String>>,
+    resolver: Resolver,
+}
+
+impl Run {
+    /// Replays the whole scenario with deterministic ids.
+    pub fn new(scenario: &Scenario, config: RunConfig) -> Run {
+        Run::with_ids(scenario, config, IdSource::deterministic(&scenario.name))
+    }
+
+    /// Replays the whole scenario with the given id source.
+    pub fn with_ids(scenario: &Scenario, config: RunConfig, mut ids: IdSource) -> Run {
+        let mut resolver = Resolver::new(config.mode, config.knobs);
+        let mut devices: BTreeMap<String, Device> = BTreeMap::new();
+        let mut steps = Vec::with_capacity(scenario.steps.len());
+        let mut events: Vec<EventRecord> = Vec::new();
+        let mut time = scenario.start;
+        for (i, step) in scenario.steps.iter().enumerate() {
+            time = time.saturating_add(step.advance);
+            let number = i + 1;
+            let first = events.len();
+            let mut calls = Vec::new();
+            let mut sdk_notes = Vec::new();
+            let mut sent: Vec<Payload> = Vec::new();
+            match &step.action {
+                Action::Send { payloads, endpoint } => {
+                    calls.push(format!(
+                        "POST /{}{}",
+                        endpoint.as_str(),
+                        if payloads.len() > 1 {
+                            format!(" ({} payloads)", payloads.len())
+                        } else {
+                            String::new()
+                        }
+                    ));
+                    sent.extend(payloads.iter().map(|body| Payload {
+                        endpoint: *endpoint,
+                        body: body.clone(),
+                    }));
+                }
+                action => {
+                    let name = step.device.as_deref().unwrap_or("default");
+                    let device = devices.entry(name.to_string()).or_insert_with(|| {
+                        let pinned = scenario.devices.get(name).and_then(|d| d.device_id.clone());
+                        Device::new(name, pinned.unwrap_or_else(|| ids.device_id(name, 0)))
+                    });
+                    let expanded = playbook::expand(action, config.playbook(), Some(device));
+                    for call in &expanded {
+                        calls.push(call.to_string());
+                        let mut ctx = Context {
+                            token: &scenario.token,
+                            time,
+                            ids: &mut ids,
+                            next_index: first + sent.len(),
+                        };
+                        let (payloads, note) = device.call(call, &mut ctx);
+                        sent.extend(payloads);
+                        sdk_notes.extend(note);
+                    }
+                    if expanded.is_empty() {
+                        sdk_notes.push(format!(
+                            "the {} playbook makes no SDK call for `{}`",
+                            config.playbook(),
+                            action.key()
+                        ));
+                    }
+                }
+            }
+            for payload in sent {
+                let index = events.len();
+                let verdict = resolver.resolve(index as u32, payload.endpoint, &payload.body);
+                events.push(EventRecord {
+                    index,
+                    step: number,
+                    payload,
+                    verdict,
+                });
+            }
+            steps.push(StepRecord {
+                number,
+                device: step.device.clone(),
+                action: step.action.key(),
+                calls,
+                playbook_rule: playbook::rule_for(&step.action),
+                events: first..events.len(),
+                note: step.note.clone(),
+                sdk_notes,
+                time,
+            });
+        }
+        let device_ids = devices
+            .into_iter()
+            .map(|(name, d)| (name, d.device_ids))
+            .collect();
+        Run {
+            scenario: scenario.name.clone(),
+            config,
+            steps,
+            events,
+            device_ids,
+            resolver,
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.config.mode
+    }
+
+    pub fn resolver(&self) -> &Resolver {
+        &self.resolver
+    }
+
+    /// Number of payloads sent by steps `1..=until`.
+    pub fn events_until(&self, until: usize) -> usize {
+        match until.min(self.steps.len()) {
+            0 => 0,
+            n => self.steps[n - 1].events.end,
+        }
+    }
+
+    /// The id an event was stored under on arrival.
+    pub fn ingest_id(&self, event: usize) -> Option<&str> {
+        let h = self.resolver.history();
+        self.events[event].verdict.ingest.map(|id| h.name(id))
+    }
+
+    /// Whom reports attribute an event to after step `until`.
+    pub fn final_id(&self, event: usize, until: usize) -> Option<&str> {
+        let t_end = self.events_until(until) as u32;
+        let h = self.resolver.history();
+        self.resolver
+            .final_id(&self.events[event].verdict, t_end)
+            .map(|id| h.name(id))
+    }
+
+    /// The clusters as they stand after step `until`.
+    pub fn clusters(&self, until: usize) -> Vec<ClusterView> {
+        let n = self.events_until(until);
+        let verdicts: Vec<&Verdict> = self.events[..n].iter().map(|e| &e.verdict).collect();
+        self.resolver.clusters(n as u32, &verdicts)
+    }
+
+    /// Facts recorded about an id (see [`crate::resolver::flag`]); 0 for unknown ids.
+    pub fn id_flags(&self, name: &str) -> u8 {
+        let h = self.resolver.history();
+        h.lookup(name).map_or(0, |id| h.flags(id))
+    }
+
+    /// The payload's `distinct_id`-like fields for tables: ($device_id, $user_id).
+    pub fn identity_fields(&self, event: usize) -> (Option<String>, Option<String>) {
+        let body = &self.events[event].payload.body;
+        let props = if self.events[event].payload.endpoint == Endpoint::Engage {
+            Some(body)
+        } else {
+            body.get("properties")
+        };
+        let get = |k: &str| {
+            props
+                .and_then(|p| p.get(k))
+                .and_then(crate::resolver::id_value)
+        };
+        (get("$device_id"), get("$user_id"))
+    }
+
+    /// The event name, or `$set` for a profile record.
+    pub fn event_name(&self, event: usize) -> String {
+        let p = &self.events[event].payload;
+        if p.endpoint == Endpoint::Engage {
+            return "(profile $set)".into();
+        }
+        match p.body.get("event") {
+            Some(Value::String(s)) => s.clone(),
+            _ => "(no event name)".into(),
+        }
+    }
+}

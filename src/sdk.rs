@@ -1,0 +1,347 @@
+//! An emulation of the mixpanel-js SDK (rule book SDK-*; research §2). Each named device is
+//! one SDK instance with its own persistent state. The SDK does not know the project's mode.
+
+use crate::ids::IdSource;
+use crate::model::Endpoint;
+use serde_json::{json, Map, Value};
+use std::fmt;
+
+/// One payload as it goes on the wire.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Payload {
+    pub endpoint: Endpoint,
+    pub body: Value,
+}
+
+/// An SDK method call, as a playbook or a scenario step asks for it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SdkCall {
+    Track {
+        event: String,
+        properties: Map<String, Value>,
+    },
+    Identify(String),
+    Alias {
+        alias: String,
+        original: Option<String>,
+    },
+    Reset {
+        device_id: Option<String>,
+    },
+    Register(Map<String, Value>),
+    PeopleSet(Map<String, Value>),
+}
+
+impl fmt::Display for SdkCall {
+    /// The call as JavaScript, e.g. `track("Sign Up")`, `identify("alice")`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = |v: &str| Value::String(v.to_string()).to_string();
+        let o = |m: &Map<String, Value>| Value::Object(m.clone()).to_string();
+        match self {
+            SdkCall::Track { event, properties } if properties.is_empty() => {
+                write!(f, "track({})", s(event))
+            }
+            SdkCall::Track { event, properties } => {
+                write!(f, "track({}, {})", s(event), o(properties))
+            }
+            SdkCall::Identify(id) => write!(f, "identify({})", s(id)),
+            SdkCall::Alias {
+                alias,
+                original: None,
+            } => write!(f, "alias({})", s(alias)),
+            SdkCall::Alias {
+                alias,
+                original: Some(orig),
+            } => write!(f, "alias({}, {})", s(alias), s(orig)),
+            SdkCall::Reset { .. } => write!(f, "reset()"),
+            SdkCall::Register(p) => write!(f, "register({})", o(p)),
+            SdkCall::PeopleSet(p) => write!(f, "people.set({})", o(p)),
+        }
+    }
+}
+
+/// What the SDK knows when it builds a payload: the token, the clock and the id source.
+pub struct Context<'a> {
+    pub token: &'a str,
+    pub time: i64,
+    pub ids: &'a mut IdSource,
+    /// Index the next payload will have in the run (for `$insert_id`).
+    pub next_index: usize,
+}
+
+/// One SDK instance's persistent state (cookie/localStorage plus the in-memory flag).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    pub name: String,
+    /// Registered super properties, including `distinct_id`, `$device_id`, `$user_id`.
+    pub supers: Map<String, Value>,
+    /// The pending `__alias` (never sent).
+    pub alias: Option<String>,
+    /// `identify_called`: whether people updates are sent or queued.
+    pub identify_called: bool,
+    /// Queued `people.set` properties, merged as mixpanel-js merges its `$set` queue.
+    pub people_queue: Option<Map<String, Value>>,
+    /// Number of resets so far (the generation of the current device id).
+    pub generation: u32,
+    /// Every device id this device has had, in order.
+    pub device_ids: Vec<String>,
+}
+
+/// Properties listed first in payloads, in this order, for readability.
+const DISPLAY_ORDER: &[&str] = &[
+    "token",
+    "distinct_id",
+    "$anon_distinct_id",
+    "alias",
+    "$device_id",
+    "$user_id",
+    "time",
+    "$insert_id",
+    "mp_lib",
+];
+
+impl Device {
+    /// SDK-INIT: a new device gets a fresh id `D` and `distinct_id = "$device:" + D`. Nothing is sent.
+    pub fn new(name: &str, device_id: String) -> Device {
+        let mut d = Device {
+            name: name.to_string(),
+            supers: Map::new(),
+            alias: None,
+            identify_called: false,
+            people_queue: None,
+            generation: 0,
+            device_ids: Vec::new(),
+        };
+        d.init_ids(device_id);
+        d
+    }
+
+    fn init_ids(&mut self, device_id: String) {
+        self.supers.insert(
+            "distinct_id".into(),
+            Value::String(format!("$device:{device_id}")),
+        );
+        self.supers
+            .insert("$device_id".into(), Value::String(device_id.clone()));
+        self.device_ids.push(device_id);
+    }
+
+    /// The current `distinct_id` as a string (what `get_distinct_id()` returns).
+    pub fn distinct_id(&self) -> String {
+        self.super_str("distinct_id").unwrap_or_default()
+    }
+
+    pub fn device_id(&self) -> Option<String> {
+        self.super_str("$device_id")
+    }
+
+    pub fn user_id(&self) -> Option<String> {
+        self.super_str("$user_id")
+    }
+
+    fn super_str(&self, key: &str) -> Option<String> {
+        match self.supers.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        }
+    }
+
+    /// Runs one call; returns the payloads it sent and a note when the SDK refused or skipped.
+    pub fn call(&mut self, call: &SdkCall, ctx: &mut Context) -> (Vec<Payload>, Option<String>) {
+        match call {
+            SdkCall::Track { event, properties } => {
+                (vec![self.track(event, properties, ctx)], None)
+            }
+            SdkCall::Identify(id) => self.identify(id, ctx),
+            SdkCall::Alias { alias, original } => self.alias(alias, original.as_deref(), ctx),
+            SdkCall::Reset { device_id } => {
+                self.reset(device_id.clone(), ctx);
+                (Vec::new(), None)
+            }
+            SdkCall::Register(props) => {
+                self.register(props);
+                (Vec::new(), None)
+            }
+            SdkCall::PeopleSet(props) => self.people_set(props, ctx),
+        }
+    }
+
+    /// SDK-TRACK: automatic properties, then super properties, then the caller's, then `token`.
+    pub fn track(&self, event: &str, props: &Map<String, Value>, ctx: &mut Context) -> Payload {
+        let mut p = Map::new();
+        p.insert("time".into(), json!(ctx.time));
+        p.insert(
+            "$insert_id".into(),
+            Value::String(ctx.ids.insert_id(ctx.next_index)),
+        );
+        p.insert("mp_lib".into(), json!("web"));
+        for (k, v) in &self.supers {
+            p.insert(k.clone(), v.clone());
+        }
+        for (k, v) in props {
+            p.insert(k.clone(), v.clone());
+        }
+        p.insert("token".into(), Value::String(ctx.token.to_string()));
+        ctx.next_index += 1;
+        Payload {
+            endpoint: Endpoint::Track,
+            body: json!({ "event": event, "properties": display_ordered(p) }),
+        }
+    }
+
+    /// SDK-IDENTIFY: see the rule book for the three cases.
+    pub fn identify(&mut self, x: &str, ctx: &mut Context) -> (Vec<Payload>, Option<String>) {
+        let prev = self.distinct_id();
+        if x.starts_with("$device:") && x != prev {
+            return (
+                Vec::new(),
+                Some(format!(
+                    "identify({}) refused: distinct_id cannot have $device: prefix",
+                    Value::String(x.into())
+                )),
+            );
+        }
+        if x.is_empty() {
+            return (
+                Vec::new(),
+                Some("identify(\"\") does nothing: the id is empty".into()),
+            );
+        }
+        let mut sent = Vec::new();
+        if x == prev {
+            // mixpanel-js still marks identify as called and flushes queued people updates.
+            self.identify_called = true;
+            sent.extend(self.flush_people(ctx));
+            return (
+                sent,
+                Some(format!(
+                    "identify({}) sent no $identify: it is already the distinct_id",
+                    Value::String(x.into())
+                )),
+            );
+        }
+        self.supers
+            .insert("$user_id".into(), Value::String(x.to_string()));
+        let keeps_alias = self.alias.as_deref() == Some(x);
+        if !keeps_alias {
+            self.alias = None;
+            self.supers
+                .insert("distinct_id".into(), Value::String(x.to_string()));
+        }
+        self.identify_called = true;
+        sent.extend(self.flush_people(ctx));
+        let mut props = Map::new();
+        props.insert("distinct_id".into(), Value::String(x.to_string()));
+        props.insert("$anon_distinct_id".into(), Value::String(prev));
+        sent.push(self.track("$identify", &props, ctx));
+        let note = keeps_alias.then(|| {
+            format!(
+                "identify({}) matches the pending alias: distinct_id stays {}",
+                Value::String(x.into()),
+                Value::String(self.distinct_id())
+            )
+        });
+        (sent, note)
+    }
+
+    /// SDK-ALIAS: sends `$create_alias` then identifies with the alias, keeping the local id.
+    pub fn alias(
+        &mut self,
+        a: &str,
+        original: Option<&str>,
+        ctx: &mut Context,
+    ) -> (Vec<Payload>, Option<String>) {
+        let original = original
+            .map(str::to_string)
+            .unwrap_or_else(|| self.distinct_id());
+        if a == original {
+            let (sent, _) = self.identify(a, ctx);
+            return (
+                sent,
+                Some(format!(
+                    "alias({}) refused: alias equals the original id; behaves as identify",
+                    Value::String(a.into())
+                )),
+            );
+        }
+        self.alias = Some(a.to_string());
+        let mut props = Map::new();
+        props.insert("alias".into(), Value::String(a.to_string()));
+        props.insert("distinct_id".into(), Value::String(original));
+        let mut sent = vec![self.track("$create_alias", &props, ctx)];
+        let (more, _) = self.identify(a, ctx);
+        sent.extend(more);
+        (sent, None)
+    }
+
+    /// SDK-RESET: clears everything and starts again as a new device. Nothing is sent.
+    pub fn reset(&mut self, pinned: Option<String>, ctx: &mut Context) {
+        self.supers.clear();
+        self.alias = None;
+        self.identify_called = false;
+        self.people_queue = None;
+        self.generation += 1;
+        let id = pinned.unwrap_or_else(|| ctx.ids.device_id(&self.name, self.generation));
+        self.init_ids(id);
+    }
+
+    /// SDK-REGISTER: stores super properties (may overwrite `distinct_id` and `$device_id`).
+    pub fn register(&mut self, props: &Map<String, Value>) {
+        for (k, v) in props {
+            self.supers.insert(k.clone(), v.clone());
+        }
+    }
+
+    /// SDK-PEOPLE: one `/engage` record once identify was called since the last reset;
+    /// queued until then.
+    pub fn people_set(
+        &mut self,
+        props: &Map<String, Value>,
+        ctx: &mut Context,
+    ) -> (Vec<Payload>, Option<String>) {
+        let queue = self.people_queue.get_or_insert_with(Map::new);
+        for (k, v) in props {
+            queue.insert(k.clone(), v.clone());
+        }
+        if self.identify_called {
+            (self.flush_people(ctx).into_iter().collect(), None)
+        } else {
+            (
+                Vec::new(),
+                Some("people.set queued until identify() is called on this device".into()),
+            )
+        }
+    }
+
+    fn flush_people(&mut self, ctx: &mut Context) -> Option<Payload> {
+        let set = self.people_queue.take()?;
+        let mut rec = Map::new();
+        rec.insert("$token".into(), Value::String(ctx.token.to_string()));
+        rec.insert("$distinct_id".into(), Value::String(self.distinct_id()));
+        if let Some(d) = self.device_id() {
+            rec.insert("$device_id".into(), Value::String(d));
+        }
+        if let Some(u) = self.user_id() {
+            rec.insert("$user_id".into(), Value::String(u));
+        }
+        rec.insert("$set".into(), Value::Object(set));
+        ctx.next_index += 1;
+        Some(Payload {
+            endpoint: Endpoint::Engage,
+            body: Value::Object(rec),
+        })
+    }
+}
+
+/// Reorders properties so identity fields come first; values are untouched.
+fn display_ordered(mut p: Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for k in DISPLAY_ORDER {
+        if let Some(v) = p.shift_remove(*k) {
+            out.insert((*k).to_string(), v);
+        }
+    }
+    out.extend(p);
+    out
+}
