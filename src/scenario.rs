@@ -297,7 +297,7 @@ fn explain_serde(e: &serde_json::Error) -> String {
             } else {
                 extract_expected(rest)
             };
-            let shown = crate::text::quoted(key);
+            let shown = format!("`{}`", crate::text::visible(key));
             return match crate::text::closest(key, &candidates) {
                 Some(best) => format!("unknown key {shown} — did you mean `{best}`?"),
                 None => format!(
@@ -345,16 +345,17 @@ fn parse_start(s: &str) -> Option<i64> {
 
 /// Parses `after`: a whole number followed by `s`, `m`, `h` or `d`.
 pub fn parse_after(s: &str) -> Option<i64> {
-    let (digits, unit) = s.split_at(s.len().checked_sub(1)?);
+    let unit = s.chars().last()?;
+    let digits = &s[..s.len() - unit.len_utf8()];
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let n: i64 = digits.parse().ok()?;
     let scale = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
         _ => return None,
     };
     n.checked_mul(scale).filter(|v| *v <= 100 * 365 * 86_400)
