@@ -271,10 +271,16 @@ fn check(paths: &[PathBuf]) -> i32 {
     }
 }
 
+#[cfg(feature = "tui")]
+fn explore(path: Option<PathBuf>) -> i32 {
+    idscope::tui::main(path)
+}
+
+#[cfg(not(feature = "tui"))]
 fn explore(path: Option<PathBuf>) -> i32 {
     let path = path.unwrap_or_else(|| PathBuf::from("scenarios"));
     eprintln!(
-        "The interactive explorer is not built yet. Try:\n  idscope run {} --mode simplified --format table",
+        "This idscope was built without the `tui` feature, so the explorer is not available. Try:\n  idscope run {} --mode simplified --format table",
         visible(&path.display().to_string())
     );
     EXIT_INVALID

@@ -17,6 +17,8 @@ pub mod run;
 pub mod scenario;
 pub mod sdk;
 pub mod text;
+#[cfg(feature = "tui")]
+pub mod tui;
 
 pub use model::{Effect, Endpoint, Knobs, Mode};
 pub use run::{Run, RunConfig};
