@@ -5,6 +5,8 @@
 //! → events + clusters → [`output`] / views. Everything outside `tui` is pure: no terminal,
 //! no clock, no randomness unless injected through [`ids::IdSource`].
 
+pub mod bundled;
+pub mod explain;
 pub mod expect;
 pub mod ids;
 pub mod load;

@@ -1,0 +1,11 @@
+//! The scenarios shipped inside the binary (generated from `scenarios/` by `build.rs`).
+
+include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+
+/// Parses every bundled scenario; the file name stands for the path in errors.
+pub fn scenarios() -> Vec<Result<crate::Scenario, crate::scenario::LoadError>> {
+    BUNDLED
+        .iter()
+        .map(|(name, text)| crate::scenario::parse(text, &format!("scenarios/{name}")))
+        .collect()
+}
