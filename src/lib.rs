@@ -6,8 +6,8 @@
 //! no clock, no randomness unless injected through [`ids::IdSource`].
 
 pub mod bundled;
-pub mod explain;
 pub mod expect;
+pub mod explain;
 pub mod ids;
 pub mod load;
 pub mod model;

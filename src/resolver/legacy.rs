@@ -12,7 +12,7 @@ pub struct Legacy {
 
 impl Legacy {
     pub fn resolve(&mut self, e: &Incoming) -> Verdict {
-        match e.event {
+        match &*e.event {
             "$create_alias" => self.l_alias(e),
             "$identify" | "$merge" => self.l_ignore(e),
             _ => self.l_event(e),
@@ -21,8 +21,8 @@ impl Legacy {
 
     /// The id an event with this distinct_id is stored under now: the alias chain's root.
     fn stored_under(&mut self, e: &Incoming) -> Option<super::IdRef> {
-        let d = e.id("distinct_id")?;
-        let id = self.history.intern(&d, Some(e.index));
+        let d = e.distinct_id.as_deref()?;
+        let id = self.history.intern(d, Some(e.index));
         let root = self.history.canonical(id);
         Some(root)
     }
@@ -46,19 +46,19 @@ impl Legacy {
     fn l_alias(&mut self, e: &Incoming) -> Verdict {
         const RULE: &str = "L-ALIAS";
         let ingest = self.stored_under(e);
-        let (Some(a), Some(x)) = (e.id("alias"), e.id("distinct_id")) else {
+        let (Some(a), Some(x)) = (e.alias.as_deref(), e.distinct_id.as_deref()) else {
             return Verdict::failed(ingest, reason::INVALID_PAYLOAD, RULE);
         };
-        let a_id = self.history.intern(&a, None);
+        let a_id = self.history.intern(a, None);
         if self.history.flags(a_id) & flag::HAS_TARGET != 0 {
             return Verdict::failed(ingest, reason::ALIAS_EXISTS, RULE);
         }
-        let x_id = self.history.intern(&x, Some(e.index));
+        let x_id = self.history.intern(x, Some(e.index));
         // A has no target, so it is the root of its tree: X resolving to A means a cycle.
         if self.history.find(a_id) == self.history.find(x_id) {
             return Verdict::failed(ingest, reason::ALIAS_CYCLE, RULE);
         }
-        let a_id = self.history.intern(&a, Some(e.index));
+        let a_id = self.history.intern(a, Some(e.index));
         self.history.set_flag(a_id, flag::ALIAS | flag::HAS_TARGET);
         self.history.union(a_id, x_id, e.index, x_id);
         Verdict::new(ingest, Effect::Aliased, RULE)

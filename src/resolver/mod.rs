@@ -12,7 +12,8 @@ mod simplified;
 pub use history::{flag, History, IdRef};
 
 use crate::model::{Effect, Endpoint, Knobs, Mode};
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::borrow::Cow;
 
 /// Failure and warning codes. Mixpanel's own, except where marked.
 pub mod reason {
@@ -86,26 +87,76 @@ pub const INVALID_IDS: &[&str] = &[
     "{}",
 ];
 
-/// The payload's fields a resolver reads, borrowed.
+/// The fields of one payload that identity resolution reads, borrowed where possible, so
+/// the step engine (from a JSON value) and the export reader (from typed serde) share it.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Incoming<'a> {
     pub index: u32,
     pub endpoint: Endpoint,
-    pub event: &'a str,
-    pub props: &'a Map<String, Value>,
+    pub event: Cow<'a, str>,
+    pub distinct_id: Option<Cow<'a, str>>,
+    pub device_id: Option<Cow<'a, str>>,
+    pub user_id: Option<Cow<'a, str>>,
+    pub anon_id: Option<Cow<'a, str>>,
+    pub anon_distinct_id: Option<Cow<'a, str>>,
+    pub identified_id: Option<Cow<'a, str>>,
+    pub alias: Option<Cow<'a, str>>,
+    /// `$distinct_ids` of a `$merge`: Some only when it is exactly two ids.
+    pub merge_ids: Option<[Cow<'a, str>; 2]>,
+    /// `distinct_id` is a string from the G-INVALID list.
+    pub invalid_distinct_id: bool,
 }
 
-impl Incoming<'_> {
-    /// A property read as an id: strings as they are, numbers as their JSON text; empty,
-    /// missing and other types give None.
-    pub fn id(&self, key: &str) -> Option<String> {
-        id_value(self.props.get(key)?)
+impl<'a> Incoming<'a> {
+    /// Reads an event payload (`{"event", "properties"}`).
+    pub fn from_value(index: u32, endpoint: Endpoint, body: &'a Value) -> Incoming<'a> {
+        let props = body.get("properties").and_then(Value::as_object);
+        let get = |k: &str| props.and_then(|p| p.get(k)).and_then(id_cow);
+        let merge_ids = match props.and_then(|p| p.get("$distinct_ids")) {
+            Some(Value::Array(items)) if items.len() == 2 => {
+                match (id_cow(&items[0]), id_cow(&items[1])) {
+                    (Some(a), Some(b)) => Some([a, b]),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let invalid_distinct_id = matches!(
+            props.and_then(|p| p.get("distinct_id")),
+            Some(Value::String(s)) if is_invalid_id(s)
+        );
+        Incoming {
+            index,
+            endpoint,
+            event: Cow::Borrowed(body.get("event").and_then(Value::as_str).unwrap_or("")),
+            distinct_id: get("distinct_id"),
+            device_id: get("$device_id"),
+            user_id: get("$user_id"),
+            anon_id: get("$anon_id"),
+            anon_distinct_id: get("$anon_distinct_id"),
+            identified_id: get("$identified_id"),
+            alias: get("alias"),
+            merge_ids,
+            invalid_distinct_id,
+        }
     }
 }
 
+/// G-INVALID membership (exact match).
+pub fn is_invalid_id(s: &str) -> bool {
+    INVALID_IDS.contains(&s)
+}
+
+/// An id value: strings as they are, numbers as their JSON text; empty, missing and other
+/// types give None.
 pub fn id_value(v: &Value) -> Option<String> {
+    id_cow(v).map(Cow::into_owned)
+}
+
+fn id_cow(v: &Value) -> Option<Cow<'_, str>> {
     match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.is_empty() => Some(Cow::Borrowed(s.as_str())),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
         _ => None,
     }
 }
@@ -153,26 +204,18 @@ impl Resolver {
 
     /// Resolves the payload with event index `index`, in arrival order.
     pub fn resolve(&mut self, index: u32, endpoint: Endpoint, body: &Value) -> Verdict {
-        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
         if endpoint == Endpoint::Engage {
             return self.profile(index, body);
         }
-        let props = match body.get("properties") {
-            Some(Value::Object(p)) => p,
-            _ => EMPTY.get_or_init(Map::new),
-        };
-        let event = body.get("event").and_then(Value::as_str).unwrap_or("");
-        let incoming = Incoming {
-            index,
-            endpoint,
-            event,
-            props,
-        };
+        self.resolve_incoming(&Incoming::from_value(index, endpoint, body))
+    }
+
+    /// Resolves one event's identity fields, in arrival order.
+    pub fn resolve_incoming(&mut self, incoming: &Incoming) -> Verdict {
         // G-INVALID: refused on /import, flagged on /track.
-        let invalid = matches!(props.get("distinct_id"), Some(Value::String(s)) if INVALID_IDS.contains(&s.as_str()));
-        if invalid && endpoint == Endpoint::Import {
-            let name = incoming.id("distinct_id").unwrap_or_default();
-            let ingest = self.history_mut().intern(&name, None);
+        if incoming.invalid_distinct_id && incoming.endpoint == Endpoint::Import {
+            let name = incoming.distinct_id.as_deref().unwrap_or_default();
+            let ingest = self.history_mut().intern(name, None);
             return Verdict {
                 reason: Some(reason::INVALID_DISTINCT_ID),
                 counts: false,
@@ -180,14 +223,14 @@ impl Resolver {
             };
         }
         let mut verdict = match self {
-            Resolver::Legacy(r) => r.resolve(&incoming),
-            Resolver::Original(r) => r.resolve(&incoming),
-            Resolver::Simplified(r) => r.resolve(&incoming),
+            Resolver::Legacy(r) => r.resolve(incoming),
+            Resolver::Original(r) => r.resolve(incoming),
+            Resolver::Simplified(r) => r.resolve(incoming),
         };
         if let Some(id) = verdict.ingest.filter(|_| verdict.counts) {
             self.history_mut().set_flag(id, flag::STORED);
         }
-        if invalid {
+        if incoming.invalid_distinct_id {
             verdict.warning = Some(reason::INVALID_DISTINCT_ID);
         }
         verdict

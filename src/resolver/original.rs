@@ -3,7 +3,6 @@
 
 use super::{flag, reason, History, IdRef, Incoming, Verdict};
 use crate::model::{Effect, Endpoint, GuidCheck, Knobs};
-use serde_json::Value;
 
 #[derive(Debug, Clone, Default)]
 pub struct Original {
@@ -20,7 +19,7 @@ impl Original {
     }
 
     pub fn resolve(&mut self, e: &Incoming) -> Verdict {
-        match e.event {
+        match &*e.event {
             "$identify" => self.o_id(e),
             "$create_alias" => self.o_alias(e),
             "$merge" => self.o_merge(e),
@@ -34,7 +33,7 @@ impl Original {
 
     /// O-EVENT: keyed by distinct_id only; attribution follows the cluster retroactively.
     fn o_event(&mut self, e: &Incoming) -> Verdict {
-        match self.store(e.id("distinct_id"), e.index) {
+        match self.store(own(&e.distinct_id), e.index) {
             None => Verdict::new(None, Effect::None, "G-EMPTY"),
             ingest => Verdict::new(ingest, Effect::None, "O-EVENT"),
         }
@@ -44,9 +43,9 @@ impl Original {
     /// I = `$identified_id` (else `distinct_id`), unless a guardrail refuses it.
     fn o_id(&mut self, e: &Incoming) -> Verdict {
         const RULE: &str = "O-ID";
-        let anon = e.id("$anon_id").or_else(|| e.id("$anon_distinct_id"));
-        let identified = e.id("$identified_id").or_else(|| e.id("distinct_id"));
-        let ingest = self.store(e.id("distinct_id").or_else(|| identified.clone()), e.index);
+        let anon = own(&e.anon_id).or_else(|| own(&e.anon_distinct_id));
+        let identified = own(&e.identified_id).or_else(|| own(&e.distinct_id));
+        let ingest = self.store(own(&e.distinct_id).or_else(|| identified.clone()), e.index);
         let (Some(a), Some(i)) = (anon, identified) else {
             return Verdict::failed(ingest, reason::INVALID_PAYLOAD, RULE);
         };
@@ -84,9 +83,9 @@ impl Original {
     /// GUID check); an alias value can be used once.
     fn o_alias(&mut self, e: &Incoming) -> Verdict {
         const RULE: &str = "O-ALIAS";
-        let x = e.id("distinct_id");
+        let x = own(&e.distinct_id);
         let ingest = self.store(x.clone(), e.index);
-        let (Some(a), Some(x)) = (e.id("alias"), x) else {
+        let (Some(a), Some(x)) = (own(&e.alias), x) else {
             return Verdict::failed(ingest, reason::INVALID_PAYLOAD, RULE);
         };
         let a_id = self.history.lookup(&a);
@@ -110,14 +109,12 @@ impl Original {
     /// check applies.
     fn o_merge(&mut self, e: &Incoming) -> Verdict {
         const RULE: &str = "O-MERGE";
-        let ids: Option<Vec<String>> = match e.props.get("$distinct_ids") {
-            Some(Value::Array(items)) if items.len() == 2 => {
-                items.iter().map(super::id_value).collect()
-            }
-            _ => None,
-        };
+        let ids: Option<Vec<String>> = e
+            .merge_ids
+            .as_ref()
+            .map(|pair| pair.iter().map(|c| c.to_string()).collect());
         let fallback = ids.as_ref().map(|v| v[0].clone());
-        let ingest = self.store(e.id("distinct_id").or(fallback), e.index);
+        let ingest = self.store(own(&e.distinct_id).or(fallback), e.index);
         if e.endpoint != Endpoint::Import {
             return Verdict {
                 reason: Some(reason::MERGE_REQUIRES_IMPORT),
@@ -188,4 +185,8 @@ pub fn guid_shaped(id: &str, check: GuidCheck) -> bool {
                 )
         }
     }
+}
+
+fn own(v: &Option<std::borrow::Cow<'_, str>>) -> Option<String> {
+    v.as_deref().map(str::to_string)
 }

@@ -37,7 +37,7 @@ impl Simplified {
             // G-EMPTY: no distinct_id, `$device_id` or `$user_id`: the event counts for no user.
             return Verdict::new(None, Effect::None, "G-EMPTY");
         }
-        if is_identity_event(e.event) && !(e.event == "$identify" && self.identify_links) {
+        if is_identity_event(&e.event) && !(e.event == "$identify" && self.identify_links) {
             return self.s_ignore(ingest);
         }
         match (&ids.device, &ids.user) {
@@ -78,16 +78,22 @@ pub(super) fn is_identity_event(name: &str) -> bool {
 /// S-DID: `$user_id`; else `"$device:" + $device_id`; else the event's own distinct_id,
 /// where `$device:…` is read as that device and anything else as a user id.
 fn s_did(e: &Incoming) -> Ids {
-    let user = e.id("$user_id");
-    let device = e.id("$device_id");
+    let user = e.user_id.as_deref().map(str::to_string);
+    // Ingestion strips one `$device:` prefix from `$device_id` [observed: peers-and-users §0].
+    let device = e
+        .device_id
+        .as_deref()
+        .map(|d| d.strip_prefix("$device:").unwrap_or(d))
+        .filter(|d| !d.is_empty())
+        .map(str::to_string);
     let ingest = if let Some(u) = &user {
         Some((u.clone(), true))
     } else if let Some(d) = &device {
         Some((format!("$device:{d}"), false))
     } else {
-        e.id("distinct_id").map(|d| {
+        e.distinct_id.as_deref().map(|d| {
             let is_user = !d.starts_with("$device:");
-            (d, is_user)
+            (d.to_string(), is_user)
         })
     };
     Ids {
