@@ -21,9 +21,21 @@ fn main() {
     for f in &files {
         let path = dir.join(f);
         println!("cargo:rerun-if-changed={}", path.display());
-        writeln!(out, "    ({f:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({f:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("];\n");
+    let schema = dir.join("scenario.schema.json");
+    println!("cargo:rerun-if-changed={}", schema.display());
+    if schema.exists() {
+        writeln!(out, "/// The JSON Schema of the scenario format.\npub const SCHEMA: &str = include_str!({:?});", schema.display().to_string()).unwrap();
+    } else {
+        out.push_str("/// The JSON Schema of the scenario format (missing from this build).\npub const SCHEMA: &str = \"\";\n");
+    }
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("bundled.rs");
     std::fs::write(dest, out).unwrap();
 }

@@ -38,6 +38,11 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Export a run's payloads: json, ndjson, curl-import, curl-track, curl-engage, js, python,
+    /// resolved-jsonl or mapping-csv.
+    Export(ExportArgs),
+    /// Print the JSON Schema of the scenario format (also shipped as scenarios/scenario.schema.json).
+    Schema,
     /// Parse and validate only; exit 2 on invalid input.
     Validate {
         /// Scenario files or directories.
@@ -66,6 +71,55 @@ struct RunArgs {
     /// Truly random device ids and $insert_ids instead of deterministic ones.
     #[arg(long)]
     random_ids: bool,
+}
+
+#[derive(Args, Debug)]
+struct ExportArgs {
+    /// The scenario file.
+    file: PathBuf,
+    #[arg(long, value_enum)]
+    mode: ModeArg,
+    #[arg(long, value_enum)]
+    playbook: Option<ModeArg>,
+    /// json, ndjson, curl-import, curl-track, curl-engage, js, python, resolved-jsonl, mapping-csv.
+    #[arg(long, value_parser = parse_format)]
+    format: idscope::export::Format,
+    /// event:N (0-based payload index), step:N, until:N or all.
+    #[arg(long, default_value = "all", value_parser = parse_scope)]
+    scope: idscope::export::Scope,
+    /// Write to this file (atomically) instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    out: Option<PathBuf>,
+    /// Replace an existing --out file.
+    #[arg(long, requires = "out")]
+    force: bool,
+    /// Data residency region: picks the API host (us, eu, in).
+    #[arg(long, default_value = "us", value_parser = parse_region)]
+    region: idscope::export::Region,
+    /// Project id for /import URLs (default: the $MIXPANEL_PROJECT_ID shell variable).
+    #[arg(long)]
+    project_id: Option<String>,
+    #[command(flatten)]
+    knobs: KnobArgs,
+}
+
+fn parse_format(s: &str) -> Result<idscope::export::Format, String> {
+    idscope::export::Format::parse(s).ok_or_else(|| {
+        let all: Vec<&str> = idscope::export::Format::ALL
+            .iter()
+            .map(|f| f.as_str())
+            .collect();
+        format!("expected one of {}", all.join(", "))
+    })
+}
+
+fn parse_scope(s: &str) -> Result<idscope::export::Scope, String> {
+    idscope::export::Scope::parse(s)
+        .ok_or_else(|| "expected event:N, step:N, until:N or all".to_string())
+}
+
+fn parse_region(s: &str) -> Result<idscope::export::Region, String> {
+    idscope::export::Region::parse(s).ok_or_else(|| "expected us, eu or in".to_string())
 }
 
 #[derive(Args, Debug, Clone)]
@@ -143,6 +197,8 @@ pub fn main() -> i32 {
         Some(Command::Run(args)) => run(args),
         Some(Command::Check { paths }) => check(&paths),
         Some(Command::Validate { paths }) => validate(&paths),
+        Some(Command::Schema) => schema(),
+        Some(Command::Export(args)) => export(args),
         None => explore(cli.path),
     }
 }
@@ -205,6 +261,71 @@ fn write_stdout(text: &str) -> i32 {
             EXIT_INVALID
         }
     }
+}
+
+fn export(args: ExportArgs) -> i32 {
+    let scenario = match load_file(&args.file) {
+        Ok(s) => s,
+        Err(e) => {
+            report(&e);
+            return EXIT_INVALID;
+        }
+    };
+    let config = RunConfig {
+        mode: args.mode.into(),
+        playbook: args.playbook.map(Mode::from),
+        knobs: args.knobs.knobs(),
+    };
+    let run = Run::new(&scenario, config);
+    let opts = idscope::export::Options {
+        format: args.format,
+        scope: args.scope,
+        region: args.region,
+        project_id: args.project_id,
+    };
+    let export = match idscope::export::export(&run, &scenario, &opts) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {}: {}", args.file.display(), visible(&e));
+            return EXIT_INVALID;
+        }
+    };
+    for w in &export.warnings {
+        eprintln!("warning: {}", visible(w));
+    }
+    match args.out {
+        None => write_stdout(&export.text),
+        Some(path) => {
+            match idscope::atomic::write_atomic(&path, export.text.as_bytes(), args.force) {
+                Ok(()) => {
+                    eprintln!(
+                        "wrote {} ({} bytes, {} item{})",
+                        visible(&path.display().to_string()),
+                        export.text.len(),
+                        export.items,
+                        if export.items == 1 { "" } else { "s" }
+                    );
+                    EXIT_OK
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    EXIT_INVALID
+                }
+            }
+        }
+    }
+}
+
+fn schema() -> i32 {
+    if idscope::bundled::SCHEMA.is_empty() {
+        eprintln!("error: this build has no scenario schema");
+        return EXIT_INVALID;
+    }
+    let mut text = idscope::bundled::SCHEMA.to_string();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    write_stdout(&text)
 }
 
 fn validate(paths: &[PathBuf]) -> i32 {

@@ -5,9 +5,11 @@
 //! → events + clusters → [`output`] / views. Everything outside `tui` is pure: no terminal,
 //! no clock, no randomness unless injected through [`ids::IdSource`].
 
+pub mod atomic;
 pub mod bundled;
 pub mod expect;
 pub mod explain;
+pub mod export;
 pub mod ids;
 pub mod load;
 pub mod model;
