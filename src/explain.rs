@@ -1,2 +1,256 @@
 //! Plain-English one-liners for verdicts ("device already belongs to alice; the event goes
 //! to bob and nothing merges"), shared by the explorer and exports.
+//!
+//! The text is built from the [`Run`] alone (no replay) and names ids exactly as they are in
+//! the data: callers that print it to a terminal must pass it through
+//! [`crate::text::visible`].
+
+use crate::model::{Effect, Endpoint, Mode};
+use crate::resolver::{reason, Incoming};
+use crate::run::Run;
+
+/// One line saying what happened to event `event` and whom it counts for once steps
+/// `1..=until` have run (`until` matters under Original and Simplified, where attribution is
+/// retroactive).
+pub fn verdict(run: &Run, event: usize, until: usize) -> String {
+    let Some(e) = run.events.get(event) else {
+        return String::new();
+    };
+    let v = &e.verdict;
+    let body = &e.payload.body;
+    let inc = Incoming::from_value(event as u32, e.payload.endpoint, body);
+    let ingest = run.ingest_id(event).unwrap_or("");
+    let fin = run.final_id(event, until);
+    let mode = run.mode();
+    // Whom a stored event counts for, as a clause.
+    let counts_for = || -> String {
+        match fin {
+            Some(f) if f != ingest => match mode {
+                Mode::Legacy => format!("stored under {ingest} for good"),
+                _ => {
+                    format!("stored under {ingest}, which now belongs to {f}, so it counts for {f}")
+                }
+            },
+            Some(_) => format!("it counts for {ingest}"),
+            None => "it counts for no user".to_string(),
+        }
+    };
+    let owner_now = |id: &str| -> Option<String> {
+        // The canonical id of `id`'s cluster just after this event.
+        let h = run.resolver().history();
+        let r = h.lookup(id)?;
+        Some(h.name(h.canonical_at(r, event as u32 + 1)).to_string())
+    };
+    let s = |o: &Option<std::borrow::Cow<'_, str>>| o.as_deref().unwrap_or("?").to_string();
+    let anon = || s(&inc.anon_id.clone().or(inc.anon_distinct_id.clone()));
+    let identified = || s(&inc.identified_id.clone().or(inc.distinct_id.clone()));
+
+    let mut line = match (v.rule, v.effect, v.reason) {
+        ("SDK-PEOPLE", _, _) => format!(
+            "a profile update for {}; profiles never link or merge users",
+            if ingest.is_empty() { "nobody" } else { ingest }
+        ),
+        ("G-EMPTY", _, _) => {
+            "no distinct_id, $device_id or $user_id: the event counts for no user".to_string()
+        }
+        ("G-INVALID", _, _) => format!(
+            "/import refuses the placeholder distinct_id \"{}\"; the event is dropped",
+            s(&inc.distinct_id)
+        ),
+
+        // Simplified
+        ("S-LINK", Effect::Linked, _) => format!(
+            "first event with both ids: $device:{} joins {ingest}, and its earlier events now count for {ingest}",
+            device_name(&inc)
+        ),
+        ("S-LINK", Effect::Failed, Some(reason::ASSIGNED_ALREADY)) => {
+            let owner = owner_now(&format!("$device:{}", device_name(&inc)))
+                .unwrap_or_else(|| "another user".into());
+            format!("device already belongs to {owner}; the event goes to {ingest} and nothing merges")
+        }
+        ("S-LINK", _, _) => format!(
+            "device already linked to {ingest}; nothing changes and the event counts for {ingest}"
+        ),
+        ("S-IGNORE", _, _) => format!(
+            "{} has no identity effect under Simplified (only ordinary events link); {}",
+            event_label(&inc),
+            counts_for()
+        ),
+        ("S-DID", _, _) => {
+            if inc.user_id.is_some() {
+                format!("carries only $user_id: stored under user {ingest}; nothing links")
+            } else if ingest.starts_with("$device:") {
+                match fin {
+                    Some(f) if f != ingest => format!(
+                        "anonymous event of {ingest}, which is now linked to {f}, so it counts for {f}"
+                    ),
+                    _ => format!("anonymous event: stored under {ingest}; nothing links yet"),
+                }
+            } else {
+                format!(
+                    "no $device_id or $user_id: distinct_id \"{ingest}\" is read as a user id; nothing links"
+                )
+            }
+        }
+
+        // Original
+        ("O-EVENT", _, _) => format!("ordinary event keyed by distinct_id; {}", counts_for()),
+        ("O-ID", Effect::Merged, _) => {
+            format!("$identify merges {} into {}: they are now one user", anon(), identified())
+        }
+        ("O-ID", Effect::None, None) => format!(
+            "{} and {} are already one user; nothing changes",
+            anon(),
+            identified()
+        ),
+        ("O-ID", _, Some(reason::SAME_IDS)) => format!(
+            "$anon_id and the identified id are both {}; nothing merges",
+            identified()
+        ),
+        ("O-ID", _, Some(reason::NON_GUID)) => format!(
+            "{} is not GUID-shaped, so $identify refuses to merge it into {}",
+            anon(),
+            identified()
+        ),
+        ("O-ID", _, Some(reason::ASSIGNED_ALREADY)) => {
+            let a = anon();
+            let owner = owner_now(&a).unwrap_or_else(|| "another identified user".into());
+            format!(
+                "{a} already belongs to identified user {owner}; {} stays separate and nothing merges",
+                identified()
+            )
+        }
+        ("O-ID" | "O-ALIAS" | "O-MERGE", _, Some(reason::MANY_IDS)) => format!(
+            "the merged cluster would hold more than {} ids (O-LIMIT); nothing merges",
+            run.config.knobs.max_cluster
+        ),
+        ("O-ALIAS", Effect::Merged, _) => format!(
+            "$create_alias merges {} into {}: they are now one user",
+            s(&inc.alias),
+            s(&inc.distinct_id)
+        ),
+        ("O-ALIAS", _, Some(reason::ALIAS_EXISTS)) => format!(
+            "{} was already used as an alias; nothing merges",
+            s(&inc.alias)
+        ),
+        ("O-ALIAS", Effect::None, None) => format!(
+            "{} and {} are already one user; nothing changes",
+            s(&inc.alias),
+            s(&inc.distinct_id)
+        ),
+        ("O-MERGE", Effect::Ignored, _) => {
+            "$merge only counts when sent to /import; ignored".to_string()
+        }
+        ("O-MERGE", Effect::Merged, _) => match &inc.merge_ids {
+            Some([a, b]) => format!("$merge joins {a} and {b} into one user"),
+            None => "$merge joins two ids into one user".to_string(),
+        },
+        ("O-MERGE", Effect::None, None) => {
+            "the two ids are already one user; nothing changes".to_string()
+        }
+
+        // Legacy
+        ("L-EVENT", _, _) => {
+            let sent = inc.distinct_id.as_deref().unwrap_or("");
+            if !sent.is_empty() && sent != ingest {
+                format!(
+                    "{sent} is an alias of {ingest}, so the event is stored under {ingest} (Legacy never re-attributes)"
+                )
+            } else {
+                format!("stored under {ingest} for good (Legacy never re-attributes)")
+            }
+        }
+        ("L-IGNORE", _, _) => format!(
+            "{} has no identity effect under Legacy; stored under {ingest}",
+            event_label(&inc)
+        ),
+        ("L-ALIAS", Effect::Aliased, _) => {
+            let a = s(&inc.alias);
+            let target = owner_now(&a).unwrap_or_else(|| s(&inc.distinct_id));
+            format!("{a} now points to {target}: later events sent as {a} are stored under {target}; earlier ones stay where they are")
+        }
+        ("L-ALIAS", _, Some(reason::ALIAS_EXISTS)) => {
+            let a = s(&inc.alias);
+            match owner_now(&a) {
+                Some(t) if t != a => format!("{a} already points to {t}; the new alias is refused"),
+                _ => format!("{a} already has a target; the new alias is refused"),
+            }
+        }
+        ("L-ALIAS", _, Some(reason::ALIAS_CYCLE)) => format!(
+            "{} → {} would make a loop in the alias table; refused",
+            s(&inc.alias),
+            s(&inc.distinct_id)
+        ),
+
+        (_, _, Some(reason::INVALID_PAYLOAD)) => format!(
+            "{} lacks an id it needs; nothing merges",
+            event_label(&inc)
+        ),
+        (_, Effect::Failed, Some(r)) => format!("refused ({r}); nothing merges"),
+        (_, Effect::Rejected, _) => "the event is rejected".to_string(),
+        _ => counts_for(),
+    };
+    if v.warning == Some(reason::INVALID_DISTINCT_ID) && e.payload.endpoint != Endpoint::Import {
+        line.push_str(&format!(
+            " (warning: \"{}\" looks like a placeholder id; /import would refuse it)",
+            s(&inc.distinct_id)
+        ));
+    }
+    line
+}
+
+fn device_name(inc: &Incoming) -> String {
+    let d = inc.device_id.as_deref().unwrap_or("?");
+    d.strip_prefix("$device:").unwrap_or(d).to_string()
+}
+
+fn event_label(inc: &Incoming) -> String {
+    if inc.event.is_empty() {
+        "the event".into()
+    } else {
+        inc.event.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Mode;
+    use crate::run::RunConfig;
+
+    fn run(mode: Mode, json: &str) -> Run {
+        let s = crate::scenario::parse(json, "t.json").expect("valid scenario");
+        Run::new(&s, RunConfig::new(mode))
+    }
+
+    const SHARED: &str = r#"{"name":"shared laptop","devices":{"web":{"device_id":"dev-1"}},
+      "steps":[
+        {"device":"web","visit":"Home"},
+        {"device":"web","login":"alice"},
+        {"device":"web","register":{"$user_id":"bob"}},
+        {"device":"web","track":"Bought"}
+      ]}"#;
+
+    #[test]
+    fn simplified_first_link_wins() {
+        let r = run(Mode::Simplified, SHARED);
+        let all: Vec<String> = (0..r.events.len()).map(|i| verdict(&r, i, 4)).collect();
+        let last = all.last().unwrap();
+        assert_eq!(
+            last, "device already belongs to alice; the event goes to bob and nothing merges",
+            "{all:#?}"
+        );
+        assert!(all[0].contains("now linked to alice"), "{all:#?}");
+    }
+
+    #[test]
+    fn every_event_gets_a_non_empty_line_in_every_mode() {
+        for mode in Mode::ALL {
+            let r = run(mode, SHARED);
+            for i in 0..r.events.len() {
+                assert!(!verdict(&r, i, r.steps.len()).is_empty());
+            }
+            assert_eq!(verdict(&r, 999, 1), "");
+        }
+    }
+}
