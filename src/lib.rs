@@ -7,6 +7,8 @@
 
 pub mod atomic;
 pub mod bundled;
+#[cfg(feature = "tui")]
+pub mod clipboard;
 pub mod expect;
 pub mod explain;
 pub mod export;
