@@ -1,11 +1,97 @@
-//! The interactive explorer (behind the default `tui` feature).
+//! The interactive explorer (behind the default `tui` feature): step through a scenario,
+//! switch merge modes with a keypress.
+//!
+//! TEA-lite: [`app::App`] is the model, [`app::Action`] the vocabulary (keys, mouse and tests
+//! all speak it), [`app::update`] the only place the model changes, and [`views`] draw it
+//! (`impl Widget for &App`). [`keymap::BINDINGS`] is the single keymap table behind
+//! dispatch, the hint bar and the help overlay.
 
-use std::path::PathBuf;
+pub mod app;
+pub mod keymap;
+pub mod layout;
+pub mod source;
+mod terminal;
+pub mod theme;
+pub mod views;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Options of `idscope [FILE|DIR]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExploreOptions {
+    /// Capture the mouse (wheel scrolls, click selects). Off by default: capture disables the
+    /// terminal's own text selection.
+    pub mouse: bool,
+}
+
+impl ExploreOptions {
+    /// Until the CLI has `--mouse`: `IDSCOPE_MOUSE=1` turns mouse capture on.
+    pub fn from_env() -> ExploreOptions {
+        ExploreOptions {
+            mouse: std::env::var_os("IDSCOPE_MOUSE").is_some_and(|v| v == "1"),
+        }
+    }
+}
 
 /// Opens the explorer on a scenario file or directory (None: the bundled scenarios).
 /// Returns the process exit code.
 pub fn main(path: Option<PathBuf>) -> i32 {
-    let _ = path;
-    eprintln!("The interactive explorer is being built. Try: idscope run FILE --mode simplified --format table");
-    2
+    explore(path.as_deref(), ExploreOptions::from_env())
+}
+
+/// The explorer with explicit options. Exit codes: 0 after quitting; 2 when nothing can be
+/// opened, when stdout is not a terminal (with a hint to use `idscope run`), or when the
+/// terminal fails.
+pub fn explore(path: Option<&Path>, opts: ExploreOptions) -> i32 {
+    let entries = match source::load(path) {
+        Ok(e) => e,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 2;
+        }
+    };
+    if !std::io::stdout().is_terminal() {
+        let file = match (
+            path,
+            entries
+                .iter()
+                .find_map(|e| e.scenario.as_ref().ok().map(|_| &e.origin)),
+        ) {
+            (Some(p), _) if p.is_file() => p.display().to_string(),
+            (_, Some(origin)) if path.is_some() => origin.clone(),
+            _ => "FILE".to_string(),
+        };
+        eprintln!(
+            "idscope: the explorer needs a terminal, and stdout is not one.\n\
+             For scripts and pipes use:\n  idscope run {} --mode simplified --format table",
+            crate::text::visible(&file)
+        );
+        return 2;
+    }
+    let several = entries.len() > 1;
+    let mut app = match app::App::new(entries) {
+        Ok(a) => a,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 2;
+        }
+    };
+    app.mouse = opts.mouse;
+    app.theme = theme::Theme::from_env();
+    if several {
+        app.overlay = Some(app::Overlay::Picker {
+            selected: app.current,
+        });
+    }
+    // color-eyre's hooks first, so ratatui's panic hook (installed by init) restores the
+    // terminal before the report is printed. A second install (tests) is harmless.
+    let _ = color_eyre::install();
+    match terminal::run(&mut app) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: the terminal failed: {e:?}");
+            2
+        }
+    }
 }

@@ -1,0 +1,606 @@
+//! The explorer's model (TEA-lite): one [`App`], an [`Action`] vocabulary shared by keys,
+//! mouse and tests, and [`update`], which changes the model and returns the [`Effect`]s the
+//! terminal loop must carry out. Nothing here touches the terminal.
+
+use super::keymap::{self, ctx};
+use super::layout::{self, Areas};
+use super::source::Entry;
+use super::theme::{self, Theme};
+use super::views;
+use crate::model::{Knobs, Mode};
+use crate::run::{Run, RunConfig};
+use crate::scenario::Scenario;
+use ratatui::layout::{Position, Rect};
+use std::ops::Range;
+
+/// The three panes of the main screen, in focus order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Steps,
+    Payloads,
+    Clusters,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 3] = [Pane::Steps, Pane::Payloads, Pane::Clusters];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn next(self) -> Pane {
+        Pane::ALL[(self.index() + 1) % 3]
+    }
+
+    pub fn prev(self) -> Pane {
+        Pane::ALL[(self.index() + 2) % 3]
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Steps => "Steps",
+            Pane::Payloads => "Payloads",
+            Pane::Clusters => "Clusters",
+        }
+    }
+}
+
+/// What is drawn over the main screen. One at a time; `Esc` closes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    Help {
+        scroll: usize,
+    },
+    /// `event` is the payload's index in the run.
+    Detail {
+        event: usize,
+        scroll: usize,
+    },
+    /// `scroll` is the first event row shown.
+    Events {
+        scroll: usize,
+    },
+    Compare {
+        scroll: usize,
+    },
+    Picker {
+        selected: usize,
+    },
+}
+
+/// Everything the user (or a test) can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    StepNext,
+    StepPrev,
+    StepFirst,
+    StepLast,
+    ModeNext,
+    ModePrev,
+    ModeSet(Mode),
+    PlaybookCycle,
+    FocusNext,
+    FocusPrev,
+    ScrollDown,
+    ScrollUp,
+    PageDown,
+    PageUp,
+    OpenDetail,
+    PickerOpen,
+    ToggleEvents,
+    ToggleCompare,
+    OpenPicker,
+    ToggleHelp,
+    CloseOverlay,
+    Resize(u16, u16),
+    MouseScroll { column: u16, row: u16, down: bool },
+    MouseClick { column: u16, row: u16 },
+}
+
+/// What `update` asks the terminal loop to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Leave the explorer (restore the terminal, exit 0).
+    Quit,
+}
+
+pub struct App {
+    /// Everything the picker lists.
+    pub entries: Vec<Entry>,
+    /// Index in `entries` of the open scenario.
+    pub current: usize,
+    pub scenario: Scenario,
+    pub knobs: Knobs,
+    pub mode: Mode,
+    /// None: the playbook follows the mode.
+    pub playbook: Option<Mode>,
+    /// One run per mode (indexed by `Mode as usize`) for the current playbook setting.
+    runs: [Run; 3],
+    /// Runs for the other playbook settings already computed, so cycling back is instant.
+    cache: Vec<(Option<Mode>, [Run; 3])>,
+    /// Steps done: 1..=N (0 only for a scenario without steps).
+    pub cursor: usize,
+    pub focus: Pane,
+    /// Per pane: Steps → first step shown (0-based); Payloads and Clusters → first line.
+    pub scroll: [usize; 3],
+    pub overlay: Option<Overlay>,
+    /// A transient message for the status bar; cleared by the next action.
+    pub message: Option<String>,
+    pub should_quit: bool,
+    pub mouse: bool,
+    pub theme: &'static Theme,
+    /// The terminal size, for paging and mouse hit-testing.
+    pub size: (u16, u16),
+}
+
+fn runs_for(scenario: &Scenario, playbook: Option<Mode>, knobs: Knobs) -> [Run; 3] {
+    Mode::ALL.map(|mode| {
+        Run::new(
+            scenario,
+            RunConfig {
+                mode,
+                playbook,
+                knobs,
+            },
+        )
+    })
+}
+
+impl App {
+    /// Opens the first valid scenario of `entries`; Err when none is valid.
+    pub fn new(entries: Vec<Entry>) -> Result<App, String> {
+        let current = entries
+            .iter()
+            .position(|e| e.scenario.is_ok())
+            .ok_or_else(|| "no valid scenario to open".to_string())?;
+        let scenario = match &entries[current].scenario {
+            Ok(s) => s.clone(),
+            Err(e) => return Err(e.clone()),
+        };
+        let knobs = Knobs::default();
+        let runs = runs_for(&scenario, None, knobs);
+        let mut app = App {
+            entries,
+            current,
+            scenario,
+            knobs,
+            mode: Mode::Simplified,
+            playbook: None,
+            runs,
+            cache: Vec::new(),
+            cursor: 0,
+            focus: Pane::Steps,
+            scroll: [0; 3],
+            overlay: None,
+            message: None,
+            should_quit: false,
+            mouse: false,
+            theme: &theme::COLOR,
+            size: (100, 30),
+        };
+        app.cursor = app.min_cursor();
+        Ok(app)
+    }
+
+    /// An explorer on one scenario (tests, benches).
+    pub fn from_scenario(scenario: Scenario) -> App {
+        let origin = format!("{}.json", scenario.name);
+        App::new(vec![Entry::from_scenario(&origin, scenario)])
+            .unwrap_or_else(|_| unreachable!("one valid entry"))
+    }
+
+    /// The run shown: the current mode under the current playbook setting.
+    pub fn run(&self) -> &Run {
+        self.run_for(self.mode)
+    }
+
+    pub fn run_for(&self, mode: Mode) -> &Run {
+        &self.runs[mode as usize]
+    }
+
+    pub fn total_steps(&self) -> usize {
+        self.scenario.steps.len()
+    }
+
+    fn min_cursor(&self) -> usize {
+        usize::from(self.total_steps() > 0)
+    }
+
+    /// The payload indices the current step sent.
+    pub fn step_events(&self) -> Range<usize> {
+        match self.cursor {
+            0 => 0..0,
+            k => self
+                .run()
+                .steps
+                .get(k - 1)
+                .map_or(0..0, |s| s.events.clone()),
+        }
+    }
+
+    /// The screen's keymap context ([`ctx`] bit).
+    pub fn context(&self) -> u8 {
+        match self.overlay {
+            None => ctx::MAIN,
+            Some(Overlay::Help { .. }) => ctx::HELP,
+            Some(Overlay::Detail { .. }) => ctx::DETAIL,
+            Some(Overlay::Events { .. }) => ctx::EVENTS,
+            Some(Overlay::Compare { .. }) => ctx::COMPARE,
+            Some(Overlay::Picker { .. }) => ctx::PICKER,
+        }
+    }
+
+    pub fn areas(&self) -> Areas {
+        layout::areas(Rect::new(0, 0, self.size.0, self.size.1))
+    }
+
+    /// Inner width of the payloads pane (for wrapping the explanations).
+    pub fn payload_width(&self) -> usize {
+        layout::inner(self.areas().payloads).width as usize
+    }
+
+    /// The payload Enter opens: the one whose block is at the top of the payloads pane.
+    pub fn selected_event(&self) -> Option<usize> {
+        let blocks = views::payloads::block_starts(self, self.payload_width());
+        let line = self.scroll[Pane::Payloads.index()];
+        blocks
+            .iter()
+            .rev()
+            .find(|(start, _)| *start <= line)
+            .or(blocks.first())
+            .map(|(_, e)| *e)
+    }
+
+    /// Moves the cursor, clamped to the steps; says so when it cannot move.
+    fn set_cursor(&mut self, k: usize) {
+        let k = k.clamp(self.min_cursor(), self.total_steps());
+        if k == self.cursor {
+            self.message = Some(if k <= self.min_cursor() {
+                "already at the first step".into()
+            } else {
+                "already at the last step".into()
+            });
+            return;
+        }
+        self.cursor = k;
+        self.scroll[Pane::Payloads.index()] = 0;
+        self.after_change();
+    }
+
+    /// Keeps every scroll offset valid and the cursor step visible.
+    fn after_change(&mut self) {
+        self.clamp_scrolls();
+        self.steps_follow_cursor();
+        if let Some(Overlay::Events { scroll }) = self.overlay {
+            self.overlay = Some(Overlay::Events {
+                scroll: self.events_follow(scroll),
+            });
+        }
+    }
+
+    fn set_mode(&mut self, mode: Mode) {
+        self.mode = mode;
+        self.after_change();
+    }
+
+    fn cycle_playbook(&mut self) {
+        let next = match self.playbook {
+            None => Some(Mode::Legacy),
+            Some(Mode::Legacy) => Some(Mode::Original),
+            Some(Mode::Original) => Some(Mode::Simplified),
+            Some(Mode::Simplified) => None,
+        };
+        let fresh = match self.cache.iter().position(|(p, _)| *p == next) {
+            Some(i) => self.cache.swap_remove(i).1,
+            None => runs_for(&self.scenario, next, self.knobs),
+        };
+        let old = std::mem::replace(&mut self.runs, fresh);
+        self.cache.push((self.playbook, old));
+        self.playbook = next;
+        self.message = Some(match next {
+            None => "playbook follows the mode".into(),
+            Some(m) => format!(
+                "playbook fixed to {m}: the code was written for {}",
+                m.title()
+            ),
+        });
+        self.after_change();
+    }
+
+    fn open_entry(&mut self, index: usize) {
+        let Some(entry) = self.entries.get(index) else {
+            return;
+        };
+        match &entry.scenario {
+            Err(e) => {
+                self.message = Some(format!("cannot open: {}", first_line(e)));
+            }
+            Ok(s) => {
+                self.scenario = s.clone();
+                self.current = index;
+                self.cache.clear();
+                self.runs = runs_for(&self.scenario, self.playbook, self.knobs);
+                self.cursor = self.min_cursor();
+                self.scroll = [0; 3];
+                self.overlay = None;
+                self.after_change();
+            }
+        }
+    }
+
+    /// Rows of the body for the events table (header row excluded).
+    fn events_rows(&self) -> usize {
+        (self.areas().body.height as usize).saturating_sub(4).max(1)
+    }
+
+    /// An events-table offset that shows the current step's events.
+    fn events_follow(&self, scroll: usize) -> usize {
+        let n = self.run().events_until(self.cursor);
+        let rows = self.events_rows();
+        let first = self.step_events().start;
+        let mut s = scroll.min(n.saturating_sub(1));
+        if n > s + rows {
+            s = n - rows;
+        }
+        if first < s {
+            s = first;
+        }
+        s
+    }
+
+    fn steps_follow_cursor(&mut self) {
+        let top = self.scroll[Pane::Steps.index()];
+        let cur = self.cursor.saturating_sub(1);
+        if cur < top {
+            self.scroll[Pane::Steps.index()] = cur;
+            return;
+        }
+        let height = layout::inner(self.areas().steps).height as usize;
+        // Walk back from the cursor while its step and the ones above fit.
+        let mut used = 0;
+        let mut first = cur;
+        loop {
+            used += views::steps::step_height(self, first);
+            if used > height.max(1) {
+                first += 1;
+                break;
+            }
+            if first == 0 || first == top {
+                break;
+            }
+            first -= 1;
+        }
+        let first = first.min(cur);
+        if first > top {
+            self.scroll[Pane::Steps.index()] = first;
+        }
+    }
+
+    fn page(&self, pane: Pane) -> usize {
+        let a = self.areas();
+        let r = match pane {
+            Pane::Steps => a.steps,
+            Pane::Payloads => a.payloads,
+            Pane::Clusters => a.clusters,
+        };
+        (layout::inner(r).height as usize).saturating_sub(1).max(1)
+    }
+
+    fn pane_max(&self, pane: Pane) -> usize {
+        match pane {
+            Pane::Steps => self.total_steps().saturating_sub(1),
+            Pane::Payloads => {
+                let w = self.payload_width();
+                let blocks = views::payloads::block_starts(self, w);
+                let len = views::payloads::lines(self, w).len();
+                let h = layout::inner(self.areas().payloads).height as usize;
+                let last = blocks.last().map_or(0, |(s, _)| *s);
+                len.saturating_sub(h).max(last)
+            }
+            Pane::Clusters => {
+                let len = views::clusters::lines(self).len();
+                let h = layout::inner(self.areas().clusters).height as usize;
+                len.saturating_sub(h)
+            }
+        }
+    }
+
+    fn clamp_scrolls(&mut self) {
+        for pane in Pane::ALL {
+            let max = self.pane_max(pane);
+            let s = &mut self.scroll[pane.index()];
+            *s = (*s).min(max);
+        }
+    }
+
+    fn scroll_pane(&mut self, pane: Pane, delta: isize) {
+        let max = self.pane_max(pane);
+        let s = &mut self.scroll[pane.index()];
+        *s = s.saturating_add_signed(delta).min(max);
+    }
+
+    fn scroll(&mut self, delta: isize, page: bool) {
+        let overlay_page = (self.size.1 as usize).saturating_sub(8).max(1) as isize;
+        match &mut self.overlay {
+            None => {
+                let pane = self.focus;
+                let d = if page {
+                    delta * self.page(pane) as isize
+                } else {
+                    delta
+                };
+                self.scroll_pane(pane, d);
+            }
+            Some(Overlay::Picker { selected }) => {
+                let max = self.entries.len().saturating_sub(1);
+                let d = if page { delta * 5 } else { delta };
+                *selected = selected.saturating_add_signed(d).min(max);
+            }
+            Some(Overlay::Events { .. }) => {
+                let rows = self.events_rows() as isize;
+                let n = self.run().events_until(self.cursor);
+                let d = if page { delta * rows } else { delta };
+                if let Some(Overlay::Events { scroll }) = &mut self.overlay {
+                    *scroll = scroll
+                        .saturating_add_signed(d)
+                        .min(n.saturating_sub(rows as usize));
+                }
+            }
+            Some(_) => {
+                let len = views::overlay_len(self);
+                let d = if page { delta * overlay_page } else { delta };
+                if let Some(
+                    Overlay::Help { scroll }
+                    | Overlay::Detail { scroll, .. }
+                    | Overlay::Compare { scroll },
+                ) = &mut self.overlay
+                {
+                    *scroll = scroll.saturating_add_signed(d).min(len.saturating_sub(1));
+                }
+            }
+        }
+    }
+
+    fn pane_at(&self, column: u16, row: u16) -> Option<Pane> {
+        let a = self.areas();
+        let p = Position::new(column, row);
+        [
+            (a.steps, Pane::Steps),
+            (a.payloads, Pane::Payloads),
+            (a.clusters, Pane::Clusters),
+        ]
+        .into_iter()
+        .find(|(r, _)| r.contains(p))
+        .map(|(_, pane)| pane)
+    }
+
+    fn click(&mut self, column: u16, row: u16) {
+        if self.overlay.is_some() {
+            return;
+        }
+        let Some(pane) = self.pane_at(column, row) else {
+            return;
+        };
+        self.focus = pane;
+        let a = self.areas();
+        match pane {
+            Pane::Steps => {
+                let inner = layout::inner(a.steps);
+                if row < inner.y {
+                    return;
+                }
+                let mut line = (row - inner.y) as usize;
+                let mut i = self.scroll[Pane::Steps.index()];
+                while i < self.total_steps() {
+                    let h = views::steps::step_height(self, i);
+                    if line < h {
+                        if i + 1 != self.cursor {
+                            self.set_cursor(i + 1);
+                        }
+                        return;
+                    }
+                    line -= h;
+                    i += 1;
+                }
+            }
+            Pane::Payloads => {
+                let inner = layout::inner(a.payloads);
+                if row < inner.y {
+                    return;
+                }
+                let line = self.scroll[Pane::Payloads.index()] + (row - inner.y) as usize;
+                let blocks = views::payloads::block_starts(self, inner.width as usize);
+                if let Some((start, _)) = blocks.iter().rev().find(|(s, _)| *s <= line) {
+                    self.scroll[Pane::Payloads.index()] = *start;
+                    self.clamp_scrolls();
+                }
+            }
+            Pane::Clusters => {}
+        }
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+/// Applies one action. Actions the current screen has no key for are ignored (an open
+/// overlay swallows navigation); `Quit` always works.
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    if !matches!(action, Action::Resize(..)) {
+        app.message = None;
+    }
+    if !keymap::allowed(action, app.context()) {
+        return Vec::new();
+    }
+    match action {
+        Action::Quit => {
+            app.should_quit = true;
+            return vec![Effect::Quit];
+        }
+        Action::StepNext => app.set_cursor(app.cursor.saturating_add(1)),
+        Action::StepPrev => app.set_cursor(app.cursor.saturating_sub(1)),
+        Action::StepFirst => app.set_cursor(0),
+        Action::StepLast => app.set_cursor(usize::MAX),
+        Action::ModeNext => app.set_mode(app.mode.next()),
+        Action::ModePrev => app.set_mode(app.mode.prev()),
+        Action::ModeSet(m) => app.set_mode(m),
+        Action::PlaybookCycle => app.cycle_playbook(),
+        Action::FocusNext => app.focus = app.focus.next(),
+        Action::FocusPrev => app.focus = app.focus.prev(),
+        Action::ScrollDown => app.scroll(1, false),
+        Action::ScrollUp => app.scroll(-1, false),
+        Action::PageDown => app.scroll(1, true),
+        Action::PageUp => app.scroll(-1, true),
+        Action::OpenDetail => match app.selected_event() {
+            Some(event) => app.overlay = Some(Overlay::Detail { event, scroll: 0 }),
+            None => app.message = Some("this step sent no payload".into()),
+        },
+        Action::PickerOpen => {
+            if let Some(Overlay::Picker { selected }) = app.overlay {
+                app.open_entry(selected);
+            }
+        }
+        Action::ToggleEvents => {
+            app.overlay = match app.overlay {
+                Some(Overlay::Events { .. }) => None,
+                _ => Some(Overlay::Events {
+                    scroll: app.events_follow(0),
+                }),
+            }
+        }
+        Action::ToggleCompare => {
+            app.overlay = match app.overlay {
+                Some(Overlay::Compare { .. }) => None,
+                _ => Some(Overlay::Compare { scroll: 0 }),
+            }
+        }
+        Action::OpenPicker => {
+            app.overlay = Some(Overlay::Picker {
+                selected: app.current,
+            })
+        }
+        Action::ToggleHelp => {
+            app.overlay = match app.overlay {
+                Some(Overlay::Help { .. }) => None,
+                _ => Some(Overlay::Help { scroll: 0 }),
+            }
+        }
+        Action::CloseOverlay => app.overlay = None,
+        Action::Resize(w, h) => {
+            app.size = (w, h);
+            app.after_change();
+        }
+        Action::MouseScroll { column, row, down } => {
+            let delta = if down { 3 } else { -3 };
+            match (app.overlay, app.pane_at(column, row)) {
+                (None, Some(pane)) => app.scroll_pane(pane, delta),
+                (None, None) => {}
+                (Some(_), _) => app.scroll(delta, false),
+            }
+        }
+        Action::MouseClick { column, row } => app.click(column, row),
+    }
+    Vec::new()
+}

@@ -1,0 +1,294 @@
+//! The one keymap table. It drives key dispatch ([`map_event`]), the status-bar hints
+//! ([`hints`]) and the `?` help overlay ([`help_sections`]); `update` also consults it
+//! ([`allowed`]) so an action the current screen has no key for is ignored, whoever sends it.
+
+use super::app::{Action, App};
+use crate::model::Mode;
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
+};
+
+/// Screens a binding applies in (bit set).
+pub mod ctx {
+    pub const MAIN: u8 = 1;
+    pub const HELP: u8 = 2;
+    pub const DETAIL: u8 = 4;
+    pub const EVENTS: u8 = 8;
+    pub const COMPARE: u8 = 16;
+    pub const PICKER: u8 = 32;
+    /// Screens that show the current step and so may step and switch mode.
+    pub const STEPPING: u8 = MAIN | EVENTS | COMPARE;
+    pub const OVERLAYS: u8 = HELP | DETAIL | EVENTS | COMPARE | PICKER;
+    pub const ALL: u8 = MAIN | OVERLAYS;
+}
+
+/// A key: a code plus whether Ctrl is held. Letters match case-sensitively, Shift ignored
+/// (Shift+g arrives as `Char('G')`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+const fn k(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: false,
+    }
+}
+
+const fn code(code: KeyCode) -> Key {
+    Key { code, ctrl: false }
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: true,
+    }
+}
+
+impl Key {
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            other => format!("{other:?}"),
+        };
+        if self.ctrl {
+            format!("Ctrl-{}", base.to_uppercase())
+        } else {
+            base
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Steps,
+    Modes,
+    Panes,
+    Views,
+    App,
+}
+
+impl Group {
+    pub const ALL: [Group; 5] = [
+        Group::Steps,
+        Group::Modes,
+        Group::Panes,
+        Group::Views,
+        Group::App,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Steps => "Stepping",
+            Group::Modes => "Merge mode and playbook",
+            Group::Panes => "Panes and scrolling",
+            Group::Views => "Views",
+            Group::App => "App",
+        }
+    }
+}
+
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub action: Action,
+    /// Where the binding applies ([`ctx`] bits).
+    pub when: u8,
+    pub group: Group,
+    /// The help overlay's text.
+    pub help: &'static str,
+    /// The status bar's short label, if the binding is hinted there.
+    pub hint: Option<&'static str>,
+}
+
+const fn b(
+    keys: &'static [Key],
+    action: Action,
+    when: u8,
+    group: Group,
+    help: &'static str,
+    hint: Option<&'static str>,
+) -> Binding {
+    Binding {
+        keys,
+        action,
+        when,
+        group,
+        help,
+        hint,
+    }
+}
+
+use ctx::*;
+use Group as G;
+
+/// Every key the explorer knows, in the order hints and help show them.
+#[rustfmt::skip]
+pub static BINDINGS: &[Binding] = &[
+    b(&[k('l'), code(KeyCode::Right)], Action::StepNext, STEPPING, G::Steps, "next step", Some("step")),
+    b(&[k('h'), code(KeyCode::Left)], Action::StepPrev, STEPPING, G::Steps, "previous step", None),
+    b(&[k('g'), code(KeyCode::Home)], Action::StepFirst, STEPPING, G::Steps, "first step", None),
+    b(&[k('G'), code(KeyCode::End)], Action::StepLast, STEPPING, G::Steps, "last step", None),
+    b(&[k('m')], Action::ModeNext, STEPPING, G::Modes, "next merge mode", Some("mode")),
+    b(&[k('M')], Action::ModePrev, STEPPING, G::Modes, "previous merge mode", None),
+    b(&[k('1')], Action::ModeSet(Mode::Legacy), STEPPING, G::Modes, "Legacy", None),
+    b(&[k('2')], Action::ModeSet(Mode::Original), STEPPING, G::Modes, "Original ID Merge", None),
+    b(&[k('3')], Action::ModeSet(Mode::Simplified), STEPPING, G::Modes, "Simplified ID Merge", None),
+    b(&[k('p')], Action::PlaybookCycle, STEPPING, G::Modes, "cycle the playbook: follows mode → legacy → original → simplified", Some("playbook")),
+    b(&[code(KeyCode::Tab)], Action::FocusNext, MAIN, G::Panes, "focus the next pane", Some("focus")),
+    b(&[code(KeyCode::BackTab)], Action::FocusPrev, MAIN, G::Panes, "focus the previous pane", None),
+    b(&[k('j'), code(KeyCode::Down)], Action::ScrollDown, ALL, G::Panes, "scroll down (picker: next scenario)", Some("scroll")),
+    b(&[k('k'), code(KeyCode::Up)], Action::ScrollUp, ALL, G::Panes, "scroll up (picker: previous scenario)", None),
+    b(&[code(KeyCode::PageDown)], Action::PageDown, ALL, G::Panes, "scroll a page down", None),
+    b(&[code(KeyCode::PageUp)], Action::PageUp, ALL, G::Panes, "scroll a page up", None),
+    b(&[code(KeyCode::Enter)], Action::OpenDetail, MAIN, G::Views, "detail of the selected payload: full rule text and source", Some("detail")),
+    b(&[code(KeyCode::Enter)], Action::PickerOpen, PICKER, G::Views, "open the selected scenario", Some("open")),
+    b(&[k('e')], Action::ToggleEvents, STEPPING, G::Views, "events table: every event so far", Some("events")),
+    b(&[k('c')], Action::ToggleCompare, STEPPING, G::Views, "compare the three modes at this step", Some("compare")),
+    b(&[k('o')], Action::OpenPicker, STEPPING, G::Views, "open another scenario", Some("open")),
+    b(&[k('?')], Action::ToggleHelp, ALL, G::App, "this help", Some("help")),
+    b(&[code(KeyCode::Esc)], Action::CloseOverlay, OVERLAYS, G::App, "close the overlay", Some("close")),
+    b(&[k('q'), ctrl('c')], Action::Quit, ALL, G::App, "quit", Some("quit")),
+];
+
+/// Whether a key event matches `key`.
+fn matches(key: &Key, ev: &KeyEvent) -> bool {
+    let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl != key.ctrl || ev.modifiers.contains(KeyModifiers::ALT) {
+        return false;
+    }
+    match (key.code, ev.code) {
+        // Some terminals report Ctrl-C as 'C' with Shift; letters compare exactly otherwise.
+        (KeyCode::Char(a), KeyCode::Char(b)) if key.ctrl => a.eq_ignore_ascii_case(&b),
+        (a, b) => a == b,
+    }
+}
+
+/// The action a key press means on the current screen. Ctrl-C always quits.
+pub fn map_key(ev: &KeyEvent, context: u8) -> Option<Action> {
+    if ev.kind == KeyEventKind::Release {
+        return None;
+    }
+    if ev.modifiers.contains(KeyModifiers::CONTROL)
+        && matches!(ev.code, KeyCode::Char('c') | KeyCode::Char('C'))
+    {
+        return Some(Action::Quit);
+    }
+    BINDINGS
+        .iter()
+        .filter(|bnd| bnd.when & context != 0)
+        .find(|bnd| bnd.keys.iter().any(|key| matches(key, ev)))
+        .map(|bnd| bnd.action)
+}
+
+/// Any terminal event → an action (keys through the table; mouse only when enabled).
+pub fn map_event(ev: &Event, app: &App) -> Option<Action> {
+    match ev {
+        Event::Key(key) => map_key(key, app.context()),
+        Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
+        Event::Mouse(m) if app.mouse => match m.kind {
+            MouseEventKind::ScrollDown => Some(Action::MouseScroll {
+                column: m.column,
+                row: m.row,
+                down: true,
+            }),
+            MouseEventKind::ScrollUp => Some(Action::MouseScroll {
+                column: m.column,
+                row: m.row,
+                down: false,
+            }),
+            MouseEventKind::Down(MouseButton::Left) => Some(Action::MouseClick {
+                column: m.column,
+                row: m.row,
+            }),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether `action` may act on a screen: it has a binding there (mouse, resize and quit
+/// always may).
+pub fn allowed(action: Action, context: u8) -> bool {
+    match action {
+        Action::Quit | Action::Resize(..) => true,
+        Action::MouseScroll { .. } | Action::MouseClick { .. } => true,
+        a => BINDINGS
+            .iter()
+            .any(|bnd| bnd.action == a && bnd.when & context != 0),
+    }
+}
+
+/// The keys of a binding as the UI writes them ("l/→").
+pub fn keys_label(bnd: &Binding) -> String {
+    bnd.keys
+        .iter()
+        .map(Key::label)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Status-bar hints for a screen: (keys, label), in table order; bindings sharing a label
+/// (step next/prev, …) are shown once with the first binding's short keys.
+pub fn hints(context: u8) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    for bnd in BINDINGS.iter().filter(|bnd| bnd.when & context != 0) {
+        let Some(label) = bnd.hint else { continue };
+        if out.iter().any(|(_, l)| *l == label) {
+            continue;
+        }
+        let keys = match bnd.action {
+            Action::StepNext => "h/l".to_string(),
+            Action::ModeNext => "m/1-3".to_string(),
+            Action::ScrollDown => "j/k".to_string(),
+            Action::Quit => "q".to_string(),
+            _ => bnd.keys[0].label(),
+        };
+        out.push((keys, label));
+    }
+    out
+}
+
+/// One help row: (keys, text, where it applies).
+pub type HelpRow = (String, &'static str, &'static str);
+
+/// The help overlay's content, per group.
+pub fn help_sections() -> Vec<(Group, Vec<HelpRow>)> {
+    Group::ALL
+        .iter()
+        .map(|&g| {
+            let rows = BINDINGS
+                .iter()
+                .filter(|bnd| bnd.group == g)
+                .map(|bnd| (keys_label(bnd), bnd.help, where_label(bnd.when)))
+                .collect();
+            (g, rows)
+        })
+        .collect()
+}
+
+fn where_label(when: u8) -> &'static str {
+    match when {
+        ALL => "",
+        STEPPING => "",
+        MAIN => "main screen",
+        PICKER => "picker",
+        OVERLAYS => "overlays",
+        _ => "",
+    }
+}

@@ -1,0 +1,150 @@
+//! Clusters pane: the users as they stand after the current step — canonical id (labelled
+//! "Mixpanel-chosen" under Original, O-CANON), members with their kind, event counts.
+//! What this step added or changed is marked `+` (new) or `*` (changed) and highlighted.
+
+use super::{pane_block, vis};
+use crate::model::Mode;
+use crate::resolver::{flag, ClusterView};
+use crate::run::Run;
+use crate::tui::app::App;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+pub struct Clusters<'a> {
+    pub app: &'a App,
+    pub focused: bool,
+}
+
+/// What kind of id a member is, as the resolver recorded it.
+pub fn kind(run: &Run, id: &str) -> &'static str {
+    let f = run.id_flags(id);
+    if f & flag::DEVICE != 0 || id.starts_with("$device:") {
+        "device"
+    } else if f & flag::ALIAS != 0 {
+        "alias"
+    } else if f & (flag::USER | flag::IDENTIFIED) != 0 {
+        "user"
+    } else {
+        "id"
+    }
+}
+
+/// How a cluster compares with the step before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Same,
+    New,
+    Changed,
+}
+
+/// Clusters after the current step, each with its change and its members' (id, new?).
+pub fn diff(app: &App) -> Vec<(ClusterView, Change, Option<usize>, Vec<bool>)> {
+    let run = app.run();
+    let now = run.clusters(app.cursor);
+    let before = if app.cursor > 0 {
+        run.clusters(app.cursor - 1)
+    } else {
+        Vec::new()
+    };
+    now.into_iter()
+        .map(|c| {
+            let prev = before
+                .iter()
+                .filter(|p| p.canonical == c.canonical)
+                .max_by_key(|p| p.members.len());
+            let new_members: Vec<bool> = c
+                .members
+                .iter()
+                .map(|m| prev.is_none_or(|p| !p.members.contains(m)))
+                .collect();
+            let (change, before_events) = match prev {
+                None => (Change::New, None),
+                Some(p) if p.members != c.members || p.events != c.events => {
+                    (Change::Changed, Some(p.events))
+                }
+                Some(p) => (Change::Same, Some(p.events)),
+            };
+            (c, change, before_events, new_members)
+        })
+        .collect()
+}
+
+pub fn lines(app: &App) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let run = app.run();
+    let mut out = Vec::new();
+    if app.cursor == 0 {
+        out.push(Line::raw("(no step yet)"));
+        return out;
+    }
+    let all = diff(app);
+    if all.is_empty() {
+        out.push(Line::styled("no user yet", t.label));
+    }
+    for (c, change, before, new_members) in all {
+        let mark = match change {
+            Change::New => "+",
+            Change::Changed => "*",
+            Change::Same => " ",
+        };
+        let hl = if change == Change::Same {
+            t.title
+        } else {
+            t.added
+        };
+        let mut head = vec![
+            Span::styled(mark.to_string(), t.added),
+            Span::styled(vis(&c.canonical), hl),
+        ];
+        if app.mode == Mode::Original {
+            head.push(Span::styled(" (Mixpanel-chosen)", t.label));
+        }
+        let plural = if c.events == 1 { "" } else { "s" };
+        head.push(Span::styled(
+            format!(" · {} event{plural}", c.events),
+            t.label,
+        ));
+        if let Some(b) = before.filter(|b| *b != c.events) {
+            let d = c.events as i64 - b as i64;
+            head.push(Span::styled(format!(" ({d:+})"), t.added));
+        }
+        out.push(Line::from(head));
+        for (m, is_new) in c.members.iter().zip(new_members) {
+            let style = if is_new && change != Change::New {
+                t.added
+            } else {
+                Style::new()
+            };
+            let mark = if is_new && change != Change::New {
+                "+"
+            } else {
+                " "
+            };
+            out.push(Line::from(vec![
+                Span::styled(format!("{mark}  "), t.added),
+                Span::styled(format!("{:<7}", kind(run, m)), t.label),
+                Span::styled(vis(m), style),
+            ]));
+        }
+    }
+    out
+}
+
+impl Widget for &Clusters<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let n = if app.cursor == 0 {
+            0
+        } else {
+            app.run().clusters(app.cursor).len()
+        };
+        let title = format!("Clusters · {n} after step {}", app.cursor);
+        let block = pane_block(title, self.focused, app.theme);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        super::render_lines(lines(app), app.scroll[2], inner, buf);
+    }
+}

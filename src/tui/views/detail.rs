@@ -1,0 +1,125 @@
+//! Payload detail (Enter): the verdict in full, then the rule that decided it, quoted from the
+//! rule book with its section (which names the research source), and the playbook rule for
+//! intents.
+
+use super::{json, overlay_block, vis, wrapped};
+use crate::rules;
+use crate::tui::app::App;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+pub struct Detail<'a> {
+    pub app: &'a App,
+    pub event: usize,
+    pub scroll: usize,
+}
+
+fn rule_lines(app: &App, id: &str, out: &mut Vec<Line<'static>>) {
+    let t = app.theme;
+    match rules::lookup(id) {
+        Some(rule) => {
+            out.push(Line::from(vec![
+                Span::styled(format!("Rule {}", rule.id), t.key),
+                Span::styled(" — rule book (src/identity-rules.md) § ", t.label),
+                Span::styled(rule.section.to_string(), t.title),
+            ]));
+            for l in rule.text.lines() {
+                out.push(Line::raw(format!("  {}", l.trim().replace("**", ""))));
+            }
+        }
+        None => out.push(Line::styled(
+            format!("Rule {id}: not in the rule book"),
+            t.effect_bad,
+        )),
+    }
+    out.push(Line::raw(""));
+}
+
+pub fn lines(app: &App, event: usize) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let run = app.run();
+    let mut out = Vec::new();
+    let Some(e) = run.events.get(event) else {
+        out.push(Line::raw("(no such payload)"));
+        return out;
+    };
+    let v = &e.verdict;
+    out.push(Line::styled(
+        format!(
+            "Payload #{event} · step {} · POST /{} · {} · {}",
+            e.step,
+            e.payload.endpoint.as_str(),
+            vis(&run.event_name(event)),
+            app.mode.title()
+        ),
+        t.title,
+    ));
+    out.push(Line::raw(""));
+    let field = |label: &str, value: String, style| {
+        Line::from(vec![
+            Span::styled(format!("  {label:<15}"), t.label),
+            Span::styled(value, style),
+        ])
+    };
+    out.push(field(
+        "stored under",
+        run.ingest_id(event).map_or("— (no user)".into(), vis),
+        t.identity,
+    ));
+    out.push(field(
+        &format!("after step {}", app.cursor),
+        run.final_id(event, app.cursor)
+            .map_or("— (counts for no user)".into(), vis),
+        t.identity,
+    ));
+    out.push(field(
+        "effect",
+        v.effect.as_str().into(),
+        t.effect(v.effect),
+    ));
+    out.push(field(
+        "reason",
+        v.reason.unwrap_or("—").into(),
+        t.effect_bad,
+    ));
+    if let Some(w) = v.warning {
+        out.push(field("warning", w.into(), t.message));
+    }
+    out.push(field("rule", v.rule.into(), t.key));
+    out.push(Line::from(vec![
+        Span::styled("  in short       ", t.label),
+        Span::styled(
+            vis(&crate::explain::verdict(run, event, app.cursor)),
+            t.note,
+        ),
+    ]));
+    out.push(Line::raw(""));
+    rule_lines(app, v.rule, &mut out);
+    if v.warning.is_some() && v.rule != "G-INVALID" {
+        rule_lines(app, "G-INVALID", &mut out);
+    }
+    if let Some(p) = run.steps.get(e.step - 1).and_then(|s| s.playbook_rule) {
+        out.push(Line::styled(
+            format!(
+                "The step is an intent; the {} playbook expanded it:",
+                run.config.playbook()
+            ),
+            t.label,
+        ));
+        rule_lines(app, p, &mut out);
+    }
+    out.push(Line::styled("The payload as sent", t.label));
+    out.extend(json::lines(&e.payload.body, t, 2));
+    out
+}
+
+impl Widget for &Detail<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let block = overlay_block("Payload detail".into(), self.app.theme);
+        wrapped(lines(self.app, self.event), self.scroll)
+            .block(block)
+            .render(area, buf);
+    }
+}

@@ -1,0 +1,56 @@
+//! Header: scenario name and step k/N; the three modes as tabs; the playbook.
+
+use super::vis;
+use crate::model::Mode;
+use crate::tui::app::App;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+pub struct Header<'a>(pub &'a App);
+
+/// The tab labels, in order, as drawn (for hit-testing and tests).
+pub fn tab_label(mode: Mode) -> String {
+    format!(" {} {} ", mode as usize + 1, mode.title())
+}
+
+impl Widget for &Header<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.0;
+        let t = app.theme;
+        let [top, tabs] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+        let step = format!(" step {}/{} ", app.cursor, app.total_steps());
+        let [name_area, step_area] = Layout::horizontal([
+            Constraint::Min(0),
+            Constraint::Length(step.chars().count() as u16),
+        ])
+        .areas(top);
+        Paragraph::new(Line::from(vec![
+            Span::styled(" idscope ", t.key),
+            Span::styled(vis(&app.scenario.name), t.title),
+        ]))
+        .render(name_area, buf);
+        Paragraph::new(Span::styled(step, t.title)).render(step_area, buf);
+
+        let mut spans = vec![Span::raw(" ")];
+        for (i, mode) in Mode::ALL.into_iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::styled("│", t.border));
+            }
+            let style = if mode == app.mode {
+                t.tab_active
+            } else {
+                t.tab_inactive
+            };
+            spans.push(Span::styled(tab_label(mode), style));
+        }
+        spans.push(Span::styled("   playbook: ", t.label));
+        spans.push(match app.playbook {
+            None => Span::styled(format!("follows mode ({})", app.mode), t.hint),
+            Some(m) => Span::styled(format!("{m} (fixed)"), t.message),
+        });
+        Paragraph::new(Line::from(spans)).render(tabs, buf);
+    }
+}

@@ -1,0 +1,51 @@
+//! Help overlay (`?`): generated from the keymap table, so it cannot drift from the keys.
+
+use super::{overlay_block, wrapped};
+use crate::tui::app::App;
+use crate::tui::keymap;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+pub struct Help<'a> {
+    pub app: &'a App,
+    pub scroll: usize,
+}
+
+pub fn lines(app: &App) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let mut out = Vec::new();
+    for (group, rows) in keymap::help_sections() {
+        out.push(Line::styled(group.title().to_string(), t.title));
+        for (keys, help, place) in rows {
+            let mut spans = vec![
+                Span::styled(format!("  {keys:<16}"), t.key),
+                Span::raw(help.to_string()),
+            ];
+            if !place.is_empty() {
+                spans.push(Span::styled(format!("  ({place})"), t.label));
+            }
+            out.push(Line::from(spans));
+        }
+        out.push(Line::raw(""));
+    }
+    out.push(Line::styled(
+        "Mouse (idscope --mouse, or IDSCOPE_MOUSE=1): the wheel scrolls the pane under the pointer; a click focuses a pane, picks a step or selects a payload.",
+        t.label,
+    ));
+    out.push(Line::styled(
+        "NO_COLOR=1 gives a monochrome theme.",
+        t.label,
+    ));
+    out
+}
+
+impl Widget for &Help<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let block = overlay_block("Help · keys".into(), self.app.theme);
+        wrapped(lines(self.app), self.scroll)
+            .block(block)
+            .render(area, buf);
+    }
+}
