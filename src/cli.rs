@@ -41,6 +41,10 @@ enum Command {
     /// Export a run's payloads: json, ndjson, curl-import, curl-track, curl-engage, js, python,
     /// resolved-jsonl or mapping-csv.
     Export(ExportArgs),
+    /// Resolve a real Mixpanel export offline and summarise users, failures and suspects.
+    Resolve(crate::resolve_cmd::ResolveArgs),
+    /// Write a realistic synthetic export (deterministic per seed).
+    Gen(crate::resolve_cmd::GenArgs),
     /// Print the JSON Schema of the scenario format (also shipped as scenarios/scenario.schema.json).
     Schema,
     /// Parse and validate only; exit 2 on invalid input.
@@ -136,7 +140,7 @@ pub struct KnobArgs {
 }
 
 impl KnobArgs {
-    fn knobs(&self) -> Knobs {
+    pub fn knobs(&self) -> Knobs {
         Knobs {
             max_cluster: self.max_cluster,
             guid_check: match self.guid_check {
@@ -150,7 +154,7 @@ impl KnobArgs {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
-enum ModeArg {
+pub enum ModeArg {
     Legacy,
     Original,
     Simplified,
@@ -199,6 +203,8 @@ pub fn main() -> i32 {
         Some(Command::Validate { paths }) => validate(&paths),
         Some(Command::Schema) => schema(),
         Some(Command::Export(args)) => export(args),
+        Some(Command::Resolve(args)) => crate::resolve_cmd::resolve(args),
+        Some(Command::Gen(args)) => crate::resolve_cmd::gen(args),
         None => explore(cli.path),
     }
 }

@@ -12,6 +12,7 @@ pub mod clipboard;
 pub mod expect;
 pub mod explain;
 pub mod export;
+pub mod gen;
 pub mod ids;
 pub mod load;
 pub mod model;
@@ -22,6 +23,7 @@ pub mod rules;
 pub mod run;
 pub mod scenario;
 pub mod sdk;
+pub mod stream;
 pub mod text;
 #[cfg(feature = "tui")]
 pub mod tui;

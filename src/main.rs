@@ -2,6 +2,7 @@
 //! exit 0 ok, 1 a check failed, 2 invalid input or usage.
 
 mod cli;
+mod resolve_cmd;
 
 fn main() {
     std::process::exit(cli::main());

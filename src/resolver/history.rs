@@ -3,6 +3,7 @@
 //! replaying (union by size, no path compression: finds stay O(log n)).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Index of an interned id.
 pub type IdRef = u32;
@@ -27,8 +28,9 @@ pub mod flag {
 
 #[derive(Debug, Default, Clone)]
 pub struct History {
-    names: Vec<String>,
-    index: HashMap<String, IdRef>,
+    /// Each name is stored once, shared by the list and the index.
+    names: Vec<Arc<str>>,
+    index: HashMap<Arc<str>, IdRef>,
     /// Index of the event at which the id became visible (NEVER: known but not in a cluster).
     born: Vec<u32>,
     parent: Vec<IdRef>,
@@ -65,8 +67,9 @@ impl History {
             Some(&id) => id,
             None => {
                 let id = self.names.len() as IdRef;
-                self.names.push(name.to_string());
-                self.index.insert(name.to_string(), id);
+                let shared: Arc<str> = Arc::from(name);
+                self.names.push(shared.clone());
+                self.index.insert(shared, id);
                 self.born.push(NEVER);
                 self.parent.push(id);
                 self.joined.push(NEVER);

@@ -1,0 +1,62 @@
+//! Issue 6: resolving an export must cost at most 1.2× the floor — serde_json parsing each
+//! line and pulling out the identity fields. Both are measured here on the same `gen` data.
+//! Size: IDSCOPE_BENCH_EVENTS (default 200,000; the target figure is for 1,000,000).
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use idscope::model::{Knobs, Mode};
+use idscope::stream::{Line, Stream, StreamOptions};
+
+fn data() -> Vec<String> {
+    let n = std::env::var("IDSCOPE_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let mut lines = Vec::with_capacity(n);
+    idscope::gen::generate(n, 1, idscope::gen::Shape::Realistic, &mut |l| {
+        lines.push(l.to_string());
+        Ok(())
+    })
+    .unwrap();
+    lines
+}
+
+fn bench(c: &mut Criterion) {
+    let lines = data();
+    let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+    let mut group = c.benchmark_group(format!("export_{}_events", lines.len()));
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("floor_parse_identity_fields", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for l in &lines {
+                let line = Line::parse(l).unwrap();
+                n += line
+                    .properties
+                    .as_ref()
+                    .map_or(0, |p| p.distinct_id.is_some() as usize);
+            }
+            n
+        })
+    });
+    for mode in Mode::ALL {
+        group.bench_function(format!("resolve_{mode}"), |b| {
+            b.iter(|| {
+                let mut s = Stream::new(StreamOptions {
+                    mode,
+                    knobs: Knobs::default(),
+                    dedupe: false,
+                    keep_verdicts: false,
+                });
+                for (i, l) in lines.iter().enumerate() {
+                    s.feed(i + 1, l).unwrap();
+                }
+                s.summary(10)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

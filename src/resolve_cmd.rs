@@ -1,0 +1,306 @@
+//! `idscope resolve` and `idscope gen`: real exports, offline (issue 6).
+
+use crate::cli::{KnobArgs, ModeArg, EXIT_INVALID, EXIT_OK};
+use clap::{Args, ValueEnum};
+use idscope::stream::{Stream, StreamOptions};
+use idscope::text::visible;
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct ResolveArgs {
+    /// Raw-export JSONL, /import NDJSON or a JSON array; gzip is detected; `-` reads stdin.
+    input: String,
+    #[arg(long, value_enum)]
+    mode: ModeArg,
+    #[arg(long, value_enum, default_value_t = ResolveFormat::Json)]
+    format: ResolveFormat,
+    /// Drop repeats of (event, time, distinct_id, $insert_id), as Mixpanel does at query time.
+    #[arg(long)]
+    dedupe: bool,
+    /// Stop at the first malformed line (exit 2) instead of skipping it.
+    #[arg(long)]
+    strict: bool,
+    /// How many of the largest clusters the summary lists.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    #[command(flatten)]
+    knobs: KnobArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ResolveFormat {
+    Json,
+    MappingCsv,
+    ResolvedJsonl,
+}
+
+#[derive(Args, Debug)]
+pub struct GenArgs {
+    /// How many events to write.
+    #[arg(long)]
+    events: usize,
+    /// The seed: the same seed gives the same export.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// realistic, shared-devices or server-heavy.
+    #[arg(long, default_value = "realistic", value_parser = parse_shape)]
+    shape: idscope::gen::Shape,
+    /// Write to this file (atomically; refuses to overwrite without --force) instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[arg(long, requires = "out")]
+    force: bool,
+}
+
+fn parse_shape(s: &str) -> Result<idscope::gen::Shape, String> {
+    idscope::gen::Shape::parse(s)
+        .ok_or_else(|| "expected realistic, shared-devices or server-heavy".into())
+}
+
+pub fn gen(args: GenArgs) -> i32 {
+    let mut buf: Vec<u8> = Vec::new();
+    let stdout = std::io::stdout();
+    let mut lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let to_file = args.out.is_some();
+    let result = idscope::gen::generate(args.events, args.seed, args.shape, &mut |line| {
+        let sink: &mut dyn Write = if to_file { &mut buf } else { &mut lock };
+        sink.write_all(line.as_bytes())?;
+        sink.write_all(b"\n")
+    });
+    let result = result.and_then(|_| lock.flush());
+    drop(lock);
+    if let Err(e) = result {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return EXIT_OK;
+        }
+        eprintln!("error: cannot write: {e}");
+        return EXIT_INVALID;
+    }
+    if let Some(path) = args.out {
+        if let Err(e) = idscope::atomic::write_atomic(&path, &buf, args.force) {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+        eprintln!(
+            "wrote {} events to {} ({})",
+            args.events,
+            visible(&path.display().to_string()),
+            human(buf.len() as u64)
+        );
+    }
+    EXIT_OK
+}
+
+fn human(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{:.1} MB", bytes as f64 / f64::from(1u32 << 20))
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// Opens the input, unwrapping gzip (detected by its magic bytes).
+fn open(input: &str) -> Result<(Box<dyn BufRead>, Option<u64>), String> {
+    let (raw, size): (Box<dyn Read>, Option<u64>) = if input == "-" {
+        (Box::new(std::io::stdin()), None)
+    } else {
+        let f = std::fs::File::open(input).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => format!("{}: no such file", visible(input)),
+            _ => format!("{}: cannot read: {e}", visible(input)),
+        })?;
+        let size = f.metadata().ok().map(|m| m.len());
+        (Box::new(f), size)
+    };
+    let mut reader = BufReader::with_capacity(1 << 20, raw);
+    let head = reader
+        .fill_buf()
+        .map_err(|e| format!("{}: cannot read: {e}", visible(input)))?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let gz = flate2::bufread::MultiGzDecoder::new(reader);
+        Ok((Box::new(BufReader::with_capacity(1 << 20, gz)), None))
+    } else {
+        Ok((Box::new(reader), size))
+    }
+}
+
+fn progress(total: Option<u64>) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = match total {
+        Some(n) => indicatif::ProgressBar::new(n),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    let style = if total.is_some() {
+        "{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}"
+    } else {
+        "{spinner} {bytes} read, {binary_bytes_per_sec}"
+    };
+    if let Ok(s) = indicatif::ProgressStyle::with_template(style) {
+        bar.set_style(s);
+    }
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(10));
+    Some(bar)
+}
+
+pub fn resolve(args: ResolveArgs) -> i32 {
+    let name = if args.input == "-" {
+        "<stdin>".to_string()
+    } else {
+        args.input.clone()
+    };
+    let (mut reader, size) = match open(&args.input) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let opts = StreamOptions {
+        mode: args.mode.into(),
+        knobs: args.knobs.knobs(),
+        dedupe: args.dedupe,
+        keep_verdicts: args.format == ResolveFormat::ResolvedJsonl,
+    };
+    let mut stream = Stream::new(opts);
+    let bar = progress(size);
+    let keep_lines = args.format == ResolveFormat::ResolvedJsonl;
+    let mut kept: Vec<String> = Vec::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    let mut line_no = 0usize;
+    let mut shown = 0usize;
+    let mut array_mode = false;
+    loop {
+        buf.clear();
+        let n = match reader.read_until(b'\n', &mut buf) {
+            Ok(n) => n,
+            Err(e) => {
+                eprintln!("error: {}: cannot read: {e}", visible(&name));
+                return EXIT_INVALID;
+            }
+        };
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        if let Some(b) = &bar {
+            b.inc(n as u64);
+        }
+        if line_no == 1 && buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            array_mode = true;
+            break;
+        }
+        let text = match std::str::from_utf8(&buf) {
+            Ok(t) => t,
+            Err(e) => {
+                let msg = format!("not UTF-8 (invalid byte at column {})", e.valid_up_to() + 1);
+                if !bad_line(&name, line_no, &msg, args.strict, &mut shown) {
+                    return EXIT_INVALID;
+                }
+                stream.bad_line_count += 1;
+                continue;
+            }
+        };
+        if let Err(bad) = stream.feed(line_no, text) {
+            if !bad_line(&name, bad.line, &bad.message, args.strict, &mut shown) {
+                return EXIT_INVALID;
+            }
+        } else if keep_lines && !text.trim().is_empty() {
+            kept.push(text.trim_end().to_string());
+        }
+    }
+    if array_mode {
+        // A JSON array: read it whole, then feed each element (element i reported as line i+1).
+        let mut rest = Vec::new();
+        if let Err(e) = reader.read_to_end(&mut rest) {
+            eprintln!("error: {}: cannot read: {e}", visible(&name));
+            return EXIT_INVALID;
+        }
+        buf.extend_from_slice(&rest);
+        let items: Vec<&serde_json::value::RawValue> = match serde_json::from_slice(&buf) {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!(
+                    "error: {}:{}:{}: not a JSON array of events: {}",
+                    visible(&name),
+                    e.line(),
+                    e.column(),
+                    e
+                );
+                return EXIT_INVALID;
+            }
+        };
+        for (i, item) in items.iter().enumerate() {
+            if let Err(bad) = stream.feed(i + 1, item.get()) {
+                if !bad_line(
+                    &name,
+                    bad.line,
+                    &format!("array item {}: {}", i + 1, bad.message),
+                    args.strict,
+                    &mut shown,
+                ) {
+                    return EXIT_INVALID;
+                }
+            } else if keep_lines {
+                kept.push(item.get().to_string());
+            }
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if stream.bad_line_count as usize > shown {
+        eprintln!(
+            "warning: {} malformed line(s) skipped in {} ({} shown)",
+            stream.bad_line_count,
+            visible(&name),
+            shown
+        );
+    }
+    let text = match args.format {
+        ResolveFormat::Json => {
+            let mut s =
+                serde_json::to_string_pretty(&stream.summary(args.top)).expect("JSON serializes");
+            s.push('\n');
+            s
+        }
+        ResolveFormat::MappingCsv => stream.mapping_csv(),
+        ResolveFormat::ResolvedJsonl => {
+            let mut s = String::new();
+            for ((_, verdict), line) in stream.verdicts.iter().zip(&kept) {
+                if let Some(row) = stream.resolved_row(verdict, line) {
+                    s.push_str(&row);
+                    s.push('\n');
+                }
+            }
+            s
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => EXIT_OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: cannot write output: {e}");
+            EXIT_INVALID
+        }
+    }
+}
+
+/// Reports a malformed line; returns false when it is fatal (`--strict`).
+fn bad_line(file: &str, line: usize, message: &str, strict: bool, shown: &mut usize) -> bool {
+    if strict {
+        eprintln!("error: {}:{line}: {}", visible(file), visible(message));
+        return false;
+    }
+    if *shown < 20 {
+        eprintln!(
+            "warning: {}:{line}: {} (skipped)",
+            visible(file),
+            visible(message)
+        );
+        *shown += 1;
+    }
+    true
+}
