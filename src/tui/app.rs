@@ -240,15 +240,12 @@ impl App {
         layout::inner(self.areas().payloads).width as usize
     }
 
-    /// The payload Enter opens: the one whose block is at the top of the payloads pane.
+    /// The payload Enter opens: the first whose header is in view in the payloads pane (else
+    /// the one the view is inside).
     pub fn selected_event(&self) -> Option<usize> {
         let blocks = views::payloads::block_starts(self, self.payload_width());
-        let line = self.scroll[Pane::Payloads.index()];
-        blocks
-            .iter()
-            .rev()
-            .find(|(start, _)| *start <= line)
-            .or(blocks.first())
+        let height = layout::inner(self.areas().payloads).height as usize;
+        views::payloads::select(&blocks, self.scroll[Pane::Payloads.index()], height)
             .map(|(_, e)| *e)
     }
 
@@ -350,19 +347,17 @@ impl App {
     }
 
     fn steps_follow_cursor(&mut self) {
-        let top = self.scroll[Pane::Steps.index()];
+        let n = self.total_steps();
+        let height = (layout::inner(self.areas().steps).height as usize).max(1);
+        let h = |i: usize| views::steps::step_height(self, i);
         let cur = self.cursor.saturating_sub(1);
-        if cur < top {
-            self.scroll[Pane::Steps.index()] = cur;
-            return;
-        }
-        let height = layout::inner(self.areas().steps).height as usize;
-        // Walk back from the cursor while its step and the ones above fit.
+        let mut top = self.scroll[Pane::Steps.index()].min(cur);
+        // Walk back from the cursor while its step and the ones above it fit.
         let mut used = 0;
         let mut first = cur;
         loop {
-            used += views::steps::step_height(self, first);
-            if used > height.max(1) {
+            used += h(first);
+            if used > height {
                 first += 1;
                 break;
             }
@@ -371,10 +366,19 @@ impl App {
             }
             first -= 1;
         }
-        let first = first.min(cur);
-        if first > top {
-            self.scroll[Pane::Steps.index()] = first;
+        top = top.max(first.min(cur));
+        // Show as much as fits: pull the top up while everything from it to the end fits.
+        let mut used = 0;
+        let mut i = top;
+        while i < n && used <= height {
+            used += h(i);
+            i += 1;
         }
+        while top > 0 && used + h(top - 1) <= height {
+            top -= 1;
+            used += h(top);
+        }
+        self.scroll[Pane::Steps.index()] = top;
     }
 
     fn page(&self, pane: Pane) -> usize {
@@ -399,8 +403,9 @@ impl App {
                 len.saturating_sub(h).max(last)
             }
             Pane::Clusters => {
-                let len = views::clusters::lines(self).len();
-                let h = layout::inner(self.areas().clusters).height as usize;
+                let inner = layout::inner(self.areas().clusters);
+                let len = views::clusters::lines(self, inner.width as usize).len();
+                let h = inner.height as usize;
                 len.saturating_sub(h)
             }
         }

@@ -2,7 +2,7 @@
 //! "Mixpanel-chosen" under Original, O-CANON), members with their kind, event counts.
 //! What this step added or changed is marked `+` (new) or `*` (changed) and highlighted.
 
-use super::{pane_block, vis};
+use super::{fit, pane_block, vis};
 use crate::model::Mode;
 use crate::resolver::{flag, ClusterView};
 use crate::run::Run;
@@ -72,7 +72,7 @@ pub fn diff(app: &App) -> Vec<(ClusterView, Change, Option<usize>, Vec<bool>)> {
         .collect()
 }
 
-pub fn lines(app: &App) -> Vec<Line<'static>> {
+pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let t = app.theme;
     let run = app.run();
     let mut out = Vec::new();
@@ -95,23 +95,25 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         } else {
             t.added
         };
-        let mut head = vec![
+        out.push(Line::from(vec![
             Span::styled(mark.to_string(), t.added),
-            Span::styled(vis(&c.canonical), hl),
-        ];
-        if app.mode == Mode::Original {
-            head.push(Span::styled(" (Mixpanel-chosen)", t.label));
-        }
+            Span::styled(fit(&vis(&c.canonical), width.saturating_sub(1)), hl),
+        ]));
+        let canonical = if app.mode == Mode::Original {
+            "   canonical (Mixpanel-chosen)"
+        } else {
+            "   canonical"
+        };
         let plural = if c.events == 1 { "" } else { "s" };
-        head.push(Span::styled(
-            format!(" · {} event{plural}", c.events),
+        let mut meta = vec![Span::styled(
+            format!("{canonical} · {} event{plural}", c.events),
             t.label,
-        ));
+        )];
         if let Some(b) = before.filter(|b| *b != c.events) {
             let d = c.events as i64 - b as i64;
-            head.push(Span::styled(format!(" ({d:+})"), t.added));
+            meta.push(Span::styled(format!(" ({d:+})"), t.added));
         }
-        out.push(Line::from(head));
+        out.push(Line::from(meta));
         for (m, is_new) in c.members.iter().zip(new_members) {
             let style = if is_new && change != Change::New {
                 t.added
@@ -126,7 +128,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             out.push(Line::from(vec![
                 Span::styled(format!("{mark}  "), t.added),
                 Span::styled(format!("{:<7}", kind(run, m)), t.label),
-                Span::styled(vis(m), style),
+                Span::styled(fit(&vis(m), width.saturating_sub(10)), style),
             ]));
         }
     }
@@ -145,6 +147,6 @@ impl Widget for &Clusters<'_> {
         let block = pane_block(title, self.focused, app.theme);
         let inner = block.inner(area);
         block.render(area, buf);
-        super::render_lines(lines(app), app.scroll[2], inner, buf);
+        super::render_lines(lines(app, inner.width as usize), app.scroll[2], inner, buf);
     }
 }

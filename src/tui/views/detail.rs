@@ -25,8 +25,25 @@ fn rule_lines(app: &App, id: &str, out: &mut Vec<Line<'static>>) {
                 Span::styled(" — rule book (src/identity-rules.md) § ", t.label),
                 Span::styled(rule.section.to_string(), t.title),
             ]));
-            for l in rule.text.lines() {
-                out.push(Line::raw(format!("  {}", l.trim().replace("**", ""))));
+            let text = rule.text.replace("**", "");
+            let cells: Vec<&str> = text
+                .split('|')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect();
+            if text.starts_with('|') && cells.len() == 4 {
+                // A playbook table row: intent | Legacy | Original | Simplified.
+                out.push(Line::raw(format!("  {}", cells[0])));
+                for (mode, cell) in crate::model::Mode::ALL.iter().zip(&cells[1..]) {
+                    out.push(Line::from(vec![
+                        Span::styled(format!("    {:<22}", format!("{mode} playbook:")), t.label),
+                        Span::raw(cell.to_string()),
+                    ]));
+                }
+            } else {
+                for l in text.lines() {
+                    out.push(Line::raw(format!("  {}", l.trim_end())));
+                }
             }
         }
         None => out.push(Line::styled(

@@ -10,9 +10,15 @@ use ratatui::widgets::{Paragraph, Widget};
 
 pub struct Header<'a>(pub &'a App);
 
-/// The tab labels, in order, as drawn (for hit-testing and tests).
-pub fn tab_label(mode: Mode) -> String {
-    format!(" {} {} ", mode as usize + 1, mode.title())
+/// A mode's tab: its number key and its name (the settings page's, when there is room).
+pub fn tab_label(mode: Mode, wide: bool) -> String {
+    let name = match (wide, mode) {
+        (true, _) => mode.title(),
+        (false, Mode::Legacy) => "Legacy",
+        (false, Mode::Original) => "Original",
+        (false, Mode::Simplified) => "Simplified",
+    };
+    format!(" {} {name} ", mode as usize + 1)
 }
 
 impl Widget for &Header<'_> {
@@ -44,7 +50,7 @@ impl Widget for &Header<'_> {
             } else {
                 t.tab_inactive
             };
-            spans.push(Span::styled(tab_label(mode), style));
+            spans.push(Span::styled(tab_label(mode, area.width >= 100), style));
         }
         spans.push(Span::styled("   playbook: ", t.label));
         spans.push(match app.playbook {

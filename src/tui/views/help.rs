@@ -43,7 +43,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
 
 impl Widget for &Help<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let block = overlay_block("Help · keys".into(), self.app.theme);
+        let block = overlay_block("Help · keys · j/k scroll".into(), self.app.theme);
         wrapped(lines(self.app), self.scroll)
             .block(block)
             .render(area, buf);

@@ -75,6 +75,40 @@ pub fn wrap(s: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// Splits a styled line wider than `width` into rows, continuing after `indent` spaces.
+pub fn hard_wrap(line: Line<'static>, width: usize, indent: usize) -> Vec<Line<'static>> {
+    let width = width.max(indent + 8);
+    if line.width() <= width {
+        return vec![line];
+    }
+    let style = line.style;
+    let mut out = Vec::new();
+    let mut cur: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for span in line.spans {
+        let mut rest: Vec<char> = span.content.chars().collect();
+        while !rest.is_empty() {
+            if used == width {
+                out.push(Line::from(std::mem::take(&mut cur)).style(style));
+                cur.push(Span::raw(" ".repeat(indent)));
+                used = indent;
+            }
+            let take = rest.len().min(width - used);
+            let tail = rest.split_off(take);
+            cur.push(Span::styled(
+                rest.into_iter().collect::<String>(),
+                span.style,
+            ));
+            used += take;
+            rest = tail;
+        }
+    }
+    if !cur.is_empty() {
+        out.push(Line::from(cur).style(style));
+    }
+    out
+}
+
 /// A pane's frame: the focused pane has a bold border and a reversed title.
 pub fn pane_block<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
     let (border, title_style) = if focused {
@@ -103,11 +137,17 @@ pub fn overlay_block<'a>(title: String, theme: &Theme) -> Block<'a> {
         .title_bottom(Line::from(Span::styled(" Esc close ", theme.hint)).right_aligned())
 }
 
-/// Renders `lines[scroll..]` into `area` (no wrapping: long lines are clipped).
+/// Renders `lines[scroll..]` into `area`, one row each (no wrapping: long lines are
+/// clipped; a line's own style fills its whole row).
 pub fn render_lines(lines: Vec<Line<'static>>, scroll: usize, area: Rect, buf: &mut Buffer) {
-    let h = area.height as usize;
-    let visible: Vec<Line> = lines.into_iter().skip(scroll).take(h).collect();
-    Paragraph::new(visible).render(area, buf);
+    let rows = (area.y..area.bottom()).map(|y| Rect {
+        y,
+        height: 1,
+        ..area
+    });
+    for (line, row) in lines.iter().skip(scroll).zip(rows) {
+        line.render(row, buf);
+    }
 }
 
 /// Number of lines the open overlay scrolls over (for clamping).
@@ -181,7 +221,7 @@ impl Widget for &App {
             }
             Some(Overlay::Help { scroll }) => {
                 let want = help::lines(self).len() as u16 + 2;
-                let r = layout::popup(a.body, 84, want);
+                let r = layout::popup(a.body, 100, want);
                 Clear.render(r, buf);
                 help::Help { app: self, scroll }.render(r, buf);
             }
@@ -218,6 +258,14 @@ pub fn wrapped(lines: Vec<Line<'static>>, scroll: usize) -> Paragraph<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hard_wrap_keeps_every_character() {
+        let l = Line::from(vec![Span::raw("abcdefghij"), Span::raw("klmnopqrst")]);
+        let rows = hard_wrap(l, 10, 2);
+        let text: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
+        assert_eq!(text, ["abcdefghij", "  klmnopqr", "  st"]);
+    }
 
     #[test]
     fn wrap_and_fit() {

@@ -26,17 +26,37 @@ pub fn verdict_lines(app: &App, event: usize, width: usize) -> Vec<Line<'static>
     let ingest = run.ingest_id(event);
     let fin = run.final_id(event, app.cursor);
     let mut out = Vec::new();
-    let mut ids = vec![Span::styled("  ingest ", t.label)];
-    ids.push(match ingest {
+    let ingest_span = match ingest {
         Some(i) => Span::styled(vis(i), t.identity),
         None => Span::styled("—", t.dim),
-    });
-    ids.push(Span::styled(" → final ", t.label));
-    ids.push(match fin {
+    };
+    let final_span = match fin {
         Some(f) => Span::styled(vis(f), t.identity),
         None => Span::styled("no user", t.dim),
-    });
-    out.push(Line::from(ids));
+    };
+    if ingest.is_some() && ingest == fin {
+        out.push(Line::from(vec![
+            Span::styled("  ingest ", t.label),
+            ingest_span,
+            Span::styled(" → final (same)", t.label),
+        ]));
+    } else if 18 + ingest_span.width() + final_span.width() <= width {
+        out.push(Line::from(vec![
+            Span::styled("  ingest ", t.label),
+            ingest_span,
+            Span::styled(" → final ", t.label),
+            final_span,
+        ]));
+    } else {
+        out.push(Line::from(vec![
+            Span::styled("  ingest ", t.label),
+            ingest_span,
+        ]));
+        out.push(Line::from(vec![
+            Span::styled("   → final ", t.label),
+            final_span,
+        ]));
+    }
     let mut eff = vec![
         Span::styled("  effect ", t.label),
         Span::styled(v.effect.as_str(), t.effect(v.effect)),
@@ -49,9 +69,21 @@ pub fn verdict_lines(app: &App, event: usize, width: usize) -> Vec<Line<'static>
         eff.push(Span::styled(" · warning ", t.label));
         eff.push(Span::styled(w, t.message));
     }
-    eff.push(Span::styled(" · rule ", t.label));
-    eff.push(Span::styled(v.rule, t.key));
-    out.push(Line::from(eff));
+    let rule = [
+        Span::styled(" · rule ", t.label),
+        Span::styled(v.rule, t.key),
+    ];
+    let eff_w: usize = eff.iter().map(Span::width).sum();
+    if eff_w + 8 + v.rule.len() <= width {
+        eff.extend(rule);
+        out.push(Line::from(eff));
+    } else {
+        out.extend(super::hard_wrap(Line::from(eff), width, 4));
+        out.push(Line::from(vec![
+            Span::styled("  rule ", t.label),
+            Span::styled(v.rule, t.key),
+        ]));
+    }
     let text = vis(&crate::explain::verdict(run, event, app.cursor));
     for l in wrap(&format!("↳ {text}"), width.saturating_sub(2).max(8)) {
         out.push(Line::from(Span::styled(format!("  {l}"), t.note)));
@@ -103,16 +135,15 @@ pub fn build(app: &App, width: usize, focused: bool) -> (Vec<Line<'static>>, Vec
             Span::raw("  "),
             Span::styled(head, t.title),
         ]));
-        lines.extend(json::lines(&e.payload.body, t, 1));
+        for l in json::lines(&e.payload.body, t, 1) {
+            lines.extend(super::hard_wrap(l, width, 8));
+        }
         lines.extend(verdict_lines(app, event, width));
         lines.push(Line::raw(""));
     }
     let top = app.scroll[1];
-    let selected = starts
-        .iter()
-        .rev()
-        .find(|(s, _)| *s <= top)
-        .or(starts.first());
+    let height = crate::tui::layout::inner(app.areas().payloads).height as usize;
+    let selected = select(&starts, top, height);
     if let Some(&(line, _)) = selected {
         let l = &mut lines[line];
         l.spans[0].content = "▶ ".into();
@@ -124,6 +155,15 @@ pub fn build(app: &App, width: usize, focused: bool) -> (Vec<Line<'static>>, Vec
         }
     }
     (lines, starts)
+}
+
+/// The selected block: the first whose header is in view, else the one the view is inside.
+pub fn select(starts: &[(usize, usize)], top: usize, height: usize) -> Option<&(usize, usize)> {
+    starts
+        .iter()
+        .find(|(s, _)| *s >= top && *s < top + height.max(1))
+        .or_else(|| starts.iter().rev().find(|(s, _)| *s <= top))
+        .or(starts.first())
 }
 
 pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {

@@ -33,7 +33,7 @@ impl Widget for &Status<'_> {
         let tail_cost: usize = tail.iter().map(|h| cost(h)).sum();
         for h in hints.iter().filter(|(_, l)| *l != "help" && *l != "quit") {
             if used + cost(h) + tail_cost > width {
-                break;
+                continue;
             }
             used += cost(h);
             chosen.push(h);
@@ -46,7 +46,7 @@ impl Widget for &Status<'_> {
         }
         for (k, l) in chosen {
             spans.push(Span::styled(k.clone(), t.key));
-            spans.push(Span::styled(format!(" {l}   "), t.hint));
+            spans.push(Span::styled(format!(" {l}  "), t.hint));
         }
         Paragraph::new(Line::from(spans)).render(area, buf);
     }

@@ -85,7 +85,7 @@ pub fn step_lines(app: &App, i: usize) -> Vec<Line<'static>> {
     let base = if later { t.dim } else { Style::new() };
     let head_style = if current { t.selection } else { base };
     let indent = " ".repeat(digits + dev_w + 5);
-    let mut out = vec![Line::from(Span::styled(head, head_style))];
+    let mut out = vec![Line::from(Span::styled(head, head_style)).style(head_style)];
     if is_intent(app, i) {
         if r.calls.is_empty() {
             out.push(Line::from(Span::styled(
