@@ -4,7 +4,17 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use idscope::model::{Knobs, Mode};
+use idscope::pipeline::{feed_reader, Control, Hooks};
 use idscope::stream::{Line, Stream, StreamOptions};
+
+/// Shares the joined input between iterations without copying it.
+struct ArcBytes(std::sync::Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for ArcBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
 
 fn data() -> Vec<String> {
     let n = std::env::var("IDSCOPE_BENCH_EVENTS")
@@ -39,6 +49,8 @@ fn bench(c: &mut Criterion) {
             n
         })
     });
+    // What `idscope resolve` does: read blocks, parse on a second thread, resolve here.
+    let joined: std::sync::Arc<Vec<u8>> = std::sync::Arc::new(lines.join("\n").into_bytes());
     for mode in Mode::ALL {
         group.bench_function(format!("resolve_{mode}"), |b| {
             b.iter(|| {
@@ -48,9 +60,13 @@ fn bench(c: &mut Criterion) {
                     dedupe: false,
                     keep_verdicts: false,
                 });
-                for (i, l) in lines.iter().enumerate() {
-                    s.feed(i + 1, l).unwrap();
-                }
+                let reader = std::io::Cursor::new(ArcBytes(joined.clone()));
+                let hooks = Hooks {
+                    on_bad: &mut |_| Control::Continue,
+                    on_bytes: &mut |_| {},
+                    on_line: None,
+                };
+                assert!(feed_reader(&mut s, Box::new(reader), hooks).unwrap());
                 s.summary(10)
             })
         });

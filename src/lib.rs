@@ -17,6 +17,7 @@ pub mod ids;
 pub mod load;
 pub mod model;
 pub mod output;
+pub mod pipeline;
 pub mod playbook;
 pub mod resolver;
 pub mod rules;

@@ -2,6 +2,7 @@
 
 use crate::cli::{KnobArgs, ModeArg, EXIT_INVALID, EXIT_OK};
 use clap::{Args, ValueEnum};
+use idscope::pipeline::{feed_reader, Control, Hooks};
 use idscope::stream::{Stream, StreamOptions};
 use idscope::text::visible;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
@@ -100,27 +101,35 @@ fn human(bytes: u64) -> String {
     }
 }
 
+type Input = BufReader<Box<dyn Read + Send>>;
+
 /// Opens the input, unwrapping gzip (detected by its magic bytes).
-fn open(input: &str) -> Result<(Box<dyn BufRead>, Option<u64>), String> {
-    let (raw, size): (Box<dyn Read>, Option<u64>) = if input == "-" {
+fn open(input: &str) -> Result<(Input, Option<u64>), String> {
+    let (raw, size): (Box<dyn Read + Send>, Option<u64>) = if input == "-" {
         (Box::new(std::io::stdin()), None)
     } else {
         let f = std::fs::File::open(input).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => format!("{}: no such file", visible(input)),
             _ => format!("{}: cannot read: {e}", visible(input)),
         })?;
+        if f.metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(format!(
+                "{}: is a directory; expected an export file",
+                visible(input)
+            ));
+        }
         let size = f.metadata().ok().map(|m| m.len());
         (Box::new(f), size)
     };
-    let mut reader = BufReader::with_capacity(1 << 20, raw);
+    let mut reader = BufReader::with_capacity(1 << 16, raw);
     let head = reader
         .fill_buf()
         .map_err(|e| format!("{}: cannot read: {e}", visible(input)))?;
     if head.starts_with(&[0x1f, 0x8b]) {
-        let gz = flate2::bufread::MultiGzDecoder::new(reader);
-        Ok((Box::new(BufReader::with_capacity(1 << 20, gz)), None))
+        let gz: Box<dyn Read + Send> = Box::new(flate2::bufread::MultiGzDecoder::new(reader));
+        Ok((BufReader::with_capacity(1 << 16, gz), None))
     } else {
-        Ok((Box::new(reader), size))
+        Ok((reader, size))
     }
 }
 
@@ -166,58 +175,22 @@ pub fn resolve(args: ResolveArgs) -> i32 {
     let mut stream = Stream::new(opts);
     let bar = progress(size);
     let keep_lines = args.format == ResolveFormat::ResolvedJsonl;
-    let mut kept: Vec<String> = Vec::new();
-    let mut buf: Vec<u8> = Vec::with_capacity(4096);
-    let mut line_no = 0usize;
+    let mut kept: Vec<(usize, String)> = Vec::new();
     let mut shown = 0usize;
-    let mut array_mode = false;
-    loop {
-        buf.clear();
-        let n = match reader.read_until(b'\n', &mut buf) {
-            Ok(n) => n,
-            Err(e) => {
-                eprintln!("error: {}: cannot read: {e}", visible(&name));
-                return EXIT_INVALID;
-            }
-        };
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        if let Some(b) = &bar {
-            b.inc(n as u64);
-        }
-        if line_no == 1 && buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-            array_mode = true;
-            break;
-        }
-        let text = match std::str::from_utf8(&buf) {
-            Ok(t) => t,
-            Err(e) => {
-                let msg = format!("not UTF-8 (invalid byte at column {})", e.valid_up_to() + 1);
-                if !bad_line(&name, line_no, &msg, args.strict, &mut shown) {
-                    return EXIT_INVALID;
-                }
-                stream.bad_line_count += 1;
-                continue;
-            }
-        };
-        if let Err(bad) = stream.feed(line_no, text) {
-            if !bad_line(&name, bad.line, &bad.message, args.strict, &mut shown) {
-                return EXIT_INVALID;
-            }
-        } else if keep_lines && !text.trim().is_empty() {
-            kept.push(text.trim_end().to_string());
-        }
-    }
-    if array_mode {
-        // A JSON array: read it whole, then feed each element (element i reported as line i+1).
-        let mut rest = Vec::new();
-        if let Err(e) = reader.read_to_end(&mut rest) {
+    let first = match reader.fill_buf() {
+        Ok(head) => head.iter().find(|b| !b.is_ascii_whitespace()).copied(),
+        Err(e) => {
             eprintln!("error: {}: cannot read: {e}", visible(&name));
             return EXIT_INVALID;
         }
-        buf.extend_from_slice(&rest);
+    };
+    if first == Some(b'[') {
+        // A JSON array: read it whole, then feed each element (element i reported as line i+1).
+        let mut buf = Vec::new();
+        if let Err(e) = reader.read_to_end(&mut buf) {
+            eprintln!("error: {}: cannot read: {e}", visible(&name));
+            return EXIT_INVALID;
+        }
         let items: Vec<&serde_json::value::RawValue> = match serde_json::from_slice(&buf) {
             Ok(v) => v,
             Err(e) => {
@@ -233,17 +206,40 @@ pub fn resolve(args: ResolveArgs) -> i32 {
         };
         for (i, item) in items.iter().enumerate() {
             if let Err(bad) = stream.feed(i + 1, item.get()) {
-                if !bad_line(
-                    &name,
-                    bad.line,
-                    &format!("array item {}: {}", i + 1, bad.message),
-                    args.strict,
-                    &mut shown,
-                ) {
+                let msg = format!("array item {}: {}", i + 1, bad.message);
+                if !bad_line(&name, bad.line, &msg, args.strict, &mut shown) {
                     return EXIT_INVALID;
                 }
             } else if keep_lines {
-                kept.push(item.get().to_string());
+                kept.push((i + 1, item.get().to_string()));
+            }
+        }
+    } else {
+        let strict = args.strict;
+        let mut on_bad = |bad: &idscope::stream::BadLine| {
+            if bad_line(&name, bad.line, &bad.message, strict, &mut shown) {
+                Control::Continue
+            } else {
+                Control::Stop
+            }
+        };
+        let mut on_bytes = |n: u64| {
+            if let Some(b) = &bar {
+                b.inc(n);
+            }
+        };
+        let mut keep = |n: usize, line: &str| kept.push((n, line.to_string()));
+        let hooks = Hooks {
+            on_bad: &mut on_bad,
+            on_bytes: &mut on_bytes,
+            on_line: if keep_lines { Some(&mut keep) } else { None },
+        };
+        match feed_reader(&mut stream, Box::new(reader), hooks) {
+            Ok(true) => {}
+            Ok(false) => return EXIT_INVALID,
+            Err(e) => {
+                eprintln!("error: {}: cannot read: {e}", visible(&name));
+                return EXIT_INVALID;
             }
         }
     }
@@ -268,7 +264,13 @@ pub fn resolve(args: ResolveArgs) -> i32 {
         ResolveFormat::MappingCsv => stream.mapping_csv(),
         ResolveFormat::ResolvedJsonl => {
             let mut s = String::new();
-            for ((_, verdict), line) in stream.verdicts.iter().zip(&kept) {
+            // Match verdicts to their lines by line number (dedupe drops some events).
+            let mut lines = kept.iter().peekable();
+            for (line_no, verdict) in &stream.verdicts {
+                while lines.next_if(|(n, _)| n < line_no).is_some() {}
+                let Some((_, line)) = lines.next_if(|(n, _)| n == line_no) else {
+                    continue;
+                };
                 if let Some(row) = stream.resolved_row(verdict, line) {
                     s.push_str(&row);
                     s.push('\n');

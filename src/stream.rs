@@ -242,10 +242,10 @@ pub struct Stream {
     seen: HashSet<u64>,
     /// Events attributed to each id as stored (index = IdRef).
     stored_counts: Vec<u32>,
-    effects: BTreeMap<&'static str, u64>,
-    failures: BTreeMap<&'static str, u64>,
-    /// Values seen as `$device_id` (for phantom-user suspects).
-    device_values: HashSet<Box<str>>,
+    /// Count per effect, indexed like [`EFFECTS`].
+    effects: [u64; 7],
+    /// Count per failure code (a handful of codes: a short list beats a map).
+    failures: Vec<(&'static str, u64)>,
     junk: BTreeMap<String, u64>,
     first_time: Option<f64>,
     last_time: Option<f64>,
@@ -268,9 +268,8 @@ impl Stream {
             bad_line_count: 0,
             seen: HashSet::new(),
             stored_counts: Vec::new(),
-            effects: BTreeMap::new(),
-            failures: BTreeMap::new(),
-            device_values: HashSet::new(),
+            effects: [0; 7],
+            failures: Vec::new(),
             junk: BTreeMap::new(),
             first_time: None,
             last_time: None,
@@ -292,7 +291,7 @@ impl Stream {
         }
         let parsed = Line::parse(text).map_err(|e| BadLine {
             line: line_no,
-            message: format!("column {}: {}", e.column(), strip_position(&e.to_string())),
+            message: describe_error(&e),
         });
         match parsed {
             Ok(line) => {
@@ -311,27 +310,38 @@ impl Stream {
 
     /// Feeds one parsed line.
     pub fn feed_line(&mut self, line_no: usize, line: &Line) {
+        let p = line.properties.as_ref();
+        let index = self.events as u32;
+        let incoming = line.incoming(index);
+        let insert_id = p.and_then(|p| p.insert_id.as_deref());
+        self.feed_incoming(line_no, incoming, line.time_seconds(), insert_id);
+    }
+
+    /// Feeds one event's identity fields (its `index` must be the count of events so far).
+    pub fn feed_incoming(
+        &mut self,
+        line_no: usize,
+        mut incoming: Incoming,
+        time: Option<f64>,
+        insert_id: Option<&str>,
+    ) {
         if self.opts.dedupe {
             let mut h = std::collections::hash_map::DefaultHasher::new();
-            let p = line.properties.as_ref();
-            line.event.hash(&mut h);
-            line.time_seconds()
-                .map(|t| (t * 1000.0).round() as i64)
-                .hash(&mut h);
-            p.and_then(|p| p.distinct_id.as_deref()).hash(&mut h);
-            p.and_then(|p| p.insert_id.as_deref()).hash(&mut h);
+            incoming.event.hash(&mut h);
+            time.map(|t| (t * 1000.0).round() as i64).hash(&mut h);
+            incoming.distinct_id.as_deref().hash(&mut h);
+            insert_id.hash(&mut h);
             if !self.seen.insert(h.finish()) {
                 self.duplicates += 1;
                 return;
             }
         }
-        if let Some(t) = line.time_seconds() {
+        if let Some(t) = time {
             self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
             self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
         }
-        let index = self.events as u32;
+        incoming.index = self.events as u32;
         self.events += 1;
-        let incoming = line.incoming(index);
         for id in [
             &incoming.distinct_id,
             &incoming.device_id,
@@ -344,15 +354,13 @@ impl Stream {
                 *self.junk.entry(id.to_string()).or_default() += 1;
             }
         }
-        if let Some(d) = &incoming.device_id {
-            if !self.device_values.contains(&**d) {
-                self.device_values.insert(Box::from(&**d));
-            }
-        }
         let verdict = self.resolver.resolve_incoming(&incoming);
-        *self.effects.entry(verdict.effect.as_str()).or_default() += 1;
+        self.effects[effect_index(verdict.effect)] += 1;
         if let Some(r) = verdict.reason {
-            *self.failures.entry(r).or_default() += 1;
+            match self.failures.iter_mut().find(|(code, _)| *code == r) {
+                Some((_, n)) => *n += 1,
+                None => self.failures.push((r, 1)),
+            }
         }
         if let Some(id) = verdict.ingest.filter(|_| verdict.counts) {
             let i = id as usize;
@@ -459,13 +467,19 @@ impl Stream {
         } else {
             Vec::new()
         };
-        // Phantom users: bare ids stored as users that also appear as a $device_id value.
+        // Phantom users: bare ids stored as users whose `$device:` form is also known (the
+        // SDK sent them as a device).
+        let mut scratch = String::new();
         let mut phantoms: Vec<&str> = (0..h.len() as u32)
             .filter(|&id| {
                 let name = h.name(id);
-                h.flags(id) & flag::STORED != 0
-                    && !name.starts_with("$device:")
-                    && self.device_values.contains(name)
+                if h.flags(id) & flag::STORED == 0 || name.starts_with("$device:") {
+                    return false;
+                }
+                scratch.clear();
+                scratch.push_str("$device:");
+                scratch.push_str(name);
+                h.lookup(&scratch).is_some()
             })
             .map(|id| h.name(id))
             .collect();
@@ -490,8 +504,8 @@ impl Stream {
             "time_range": time_range,
             "distinct_ids": clusters.iter().map(|c| c.1.len()).sum::<usize>(),
             "clusters": clusters.len(),
-            "effects": self.effects,
-            "failures": self.failures,
+            "effects": EFFECTS.iter().zip(self.effects).filter(|(_, n)| *n > 0).map(|(e, n)| (e.as_str().to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
+            "failures": self.failures.iter().map(|(r, n)| (r.to_string(), *n)).collect::<BTreeMap<String, u64>>(),
             "cluster_size_histogram": histogram,
             "largest_clusters": largest_clusters,
             "suspects": {
@@ -552,8 +566,31 @@ impl Stream {
     }
 
     pub fn effect_count(&self, e: Effect) -> u64 {
-        self.effects.get(e.as_str()).copied().unwrap_or(0)
+        self.effects[effect_index(e)]
     }
+}
+
+/// Every effect, in the order the summary lists them.
+pub const EFFECTS: [Effect; 7] = [
+    Effect::None,
+    Effect::Linked,
+    Effect::Merged,
+    Effect::Aliased,
+    Effect::Failed,
+    Effect::Ignored,
+    Effect::Rejected,
+];
+
+fn effect_index(e: Effect) -> usize {
+    EFFECTS
+        .iter()
+        .position(|x| *x == e)
+        .expect("every effect is listed")
+}
+
+/// A parse error as "column C: message".
+pub fn describe_error(e: &serde_json::Error) -> String {
+    format!("column {}: {}", e.column(), strip_position(&e.to_string()))
 }
 
 fn strip_position(msg: &str) -> String {

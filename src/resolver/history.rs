@@ -2,7 +2,7 @@
 //! that made them, so the clusters as they stood after any step can be read back without
 //! replaying (union by size, no path compression: finds stay O(log n)).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 /// Index of an interned id.

@@ -27,13 +27,13 @@ impl Original {
         }
     }
 
-    fn store(&mut self, name: Option<String>, index: u32) -> Option<IdRef> {
-        name.map(|n| self.history.intern(&n, Some(index)))
+    fn store(&mut self, name: Option<&str>, index: u32) -> Option<IdRef> {
+        name.map(|n| self.history.intern(n, Some(index)))
     }
 
     /// O-EVENT: keyed by distinct_id only; attribution follows the cluster retroactively.
     fn o_event(&mut self, e: &Incoming) -> Verdict {
-        match self.store(own(&e.distinct_id), e.index) {
+        match self.store(e.distinct_id.as_deref(), e.index) {
             None => Verdict::new(None, Effect::None, "G-EMPTY"),
             ingest => Verdict::new(ingest, Effect::None, "O-EVENT"),
         }
@@ -45,7 +45,7 @@ impl Original {
         const RULE: &str = "O-ID";
         let anon = own(&e.anon_id).or_else(|| own(&e.anon_distinct_id));
         let identified = own(&e.identified_id).or_else(|| own(&e.distinct_id));
-        let ingest = self.store(own(&e.distinct_id).or_else(|| identified.clone()), e.index);
+        let ingest = self.store(e.distinct_id.as_deref().or(identified.as_deref()), e.index);
         let (Some(a), Some(i)) = (anon, identified) else {
             return Verdict::failed(ingest, reason::INVALID_PAYLOAD, RULE);
         };
@@ -84,7 +84,7 @@ impl Original {
     fn o_alias(&mut self, e: &Incoming) -> Verdict {
         const RULE: &str = "O-ALIAS";
         let x = own(&e.distinct_id);
-        let ingest = self.store(x.clone(), e.index);
+        let ingest = self.store(x.as_deref(), e.index);
         let (Some(a), Some(x)) = (own(&e.alias), x) else {
             return Verdict::failed(ingest, reason::INVALID_PAYLOAD, RULE);
         };
@@ -114,7 +114,7 @@ impl Original {
             .as_ref()
             .map(|pair| pair.iter().map(|c| c.to_string()).collect());
         let fallback = ids.as_ref().map(|v| v[0].clone());
-        let ingest = self.store(own(&e.distinct_id).or(fallback), e.index);
+        let ingest = self.store(e.distinct_id.as_deref().or(fallback.as_deref()), e.index);
         if e.endpoint != Endpoint::Import {
             return Verdict {
                 reason: Some(reason::MERGE_REQUIRES_IMPORT),
