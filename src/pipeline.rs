@@ -72,8 +72,10 @@ struct Parsed {
     time: Option<f64>,
 }
 
+// One Vec of items per block: boxing the large variant would cost an allocation per line.
+#[allow(clippy::large_enum_variant)]
 enum Item {
-    Event(Box<Parsed>),
+    Event(Parsed),
     Bad(BadLine),
 }
 
@@ -249,24 +251,22 @@ fn parse_block(block: &Block) -> Vec<Item> {
         start += raw.len() + 1;
         let this_line = line_no;
         line_no += 1;
-        let text = match std::str::from_utf8(raw) {
-            Ok(t) => t,
-            Err(e) => {
-                items.push(Item::Bad(BadLine {
-                    line: this_line,
-                    message: format!("not UTF-8 (invalid byte at column {})", e.valid_up_to() + 1),
-                }));
-                continue;
-            }
-        };
-        if text.trim().is_empty() {
+        if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match Line::parse(text) {
-            Err(e) => items.push(Item::Bad(BadLine {
-                line: this_line,
-                message: crate::stream::describe_error(&e),
-            })),
+        // serde_json validates UTF-8 inside strings and JSON syntax is ASCII, so parsing the
+        // bytes checks the whole line without a separate pass.
+        match Line::parse_bytes(raw) {
+            Err(e) => {
+                let message = match std::str::from_utf8(raw) {
+                    Err(u) => format!("not UTF-8 (invalid byte at column {})", u.valid_up_to() + 1),
+                    Ok(_) => crate::stream::describe_error(&e),
+                };
+                items.push(Item::Bad(BadLine {
+                    line: this_line,
+                    message,
+                }))
+            }
             Ok(l) => {
                 let p = l.properties.as_ref();
                 let f = |v: Option<&Option<Cow<'_, str>>>| {
@@ -280,7 +280,7 @@ fn parse_block(block: &Block) -> Vec<Item> {
                             }
                             _ => None,
                         });
-                items.push(Item::Event(Box::new(Parsed {
+                items.push(Item::Event(Parsed {
                     line: this_line,
                     text: range,
                     event: Field::of(&l.event, base),
@@ -294,7 +294,7 @@ fn parse_block(block: &Block) -> Vec<Item> {
                     merge,
                     insert_id: f(p.map(|p| &p.insert_id)),
                     time: l.time_seconds(),
-                })));
+                }));
             }
         }
     }

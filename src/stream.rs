@@ -176,6 +176,11 @@ impl<'a> Line<'a> {
         serde_json::from_str(text)
     }
 
+    /// Parses one line given as bytes (UTF-8 is checked as it parses).
+    pub fn parse_bytes(bytes: &'a [u8]) -> Result<Line<'a>, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+
     /// The resolver's view of this line as event `index`, arriving through `/import`.
     pub fn incoming(&'a self, index: u32) -> Incoming<'a> {
         let p = self.properties.as_ref();

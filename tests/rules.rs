@@ -1386,7 +1386,6 @@ fn o_alias_many_ids() {
 }
 
 #[test]
-#[ignore = "engine bug: a $create_alias whose alias is already in the target's cluster is not recorded as a used alias value, so the same alias can later merge another cluster"]
 fn o_alias_value_used_in_a_no_op_alias_cannot_be_used_again() {
     // O-ALIAS 1: "A was already used as an alias value" — the second event used D1 as an
     // alias value, even though D1 was already in u1's cluster.
@@ -1825,7 +1824,6 @@ fn g_invalid_matching_is_exact_and_case_sensitive() {
 }
 
 #[test]
-#[ignore = "engine bug: a numeric distinct_id 0 / -1 is read as the id \"0\" / \"-1\" but not rejected on /import"]
 fn g_invalid_numeric_zero_and_minus_one_are_rejected_on_import() {
     // The engine reads numbers as their JSON text elsewhere (so 0 is user "0"); the listed
     // values `0` and `-1` must then be refused on /import too.

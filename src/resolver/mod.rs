@@ -121,14 +121,12 @@ impl<'a> Incoming<'a> {
             }
             _ => None,
         };
-        let invalid_distinct_id = matches!(
-            props.and_then(|p| p.get("distinct_id")),
-            Some(Value::String(s)) if is_invalid_id(s)
-        );
         Incoming {
             index,
             endpoint,
             event: Cow::Borrowed(body.get("event").and_then(Value::as_str).unwrap_or("")),
+            // G-INVALID matches the id's text, so the numbers 0 and -1 count too.
+            invalid_distinct_id: get("distinct_id").as_deref().is_some_and(is_invalid_id),
             distinct_id: get("distinct_id"),
             device_id: get("$device_id"),
             user_id: get("$user_id"),
@@ -137,7 +135,6 @@ impl<'a> Incoming<'a> {
             identified_id: get("$identified_id"),
             alias: get("alias"),
             merge_ids,
-            invalid_distinct_id,
         }
     }
 }

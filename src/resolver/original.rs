@@ -94,6 +94,8 @@ impl Original {
         }
         let x_id = self.history.intern(&x, Some(e.index));
         if a_id.is_some_and(|id| self.history.find(id) == self.history.find(x_id)) {
+            // Already one cluster: nothing merges, but the alias is recorded as used.
+            self.history.set_flag(a_id.expect("checked"), flag::ALIAS);
             return Verdict::new(ingest, Effect::None, RULE);
         }
         if self.too_big(a_id, Some(x_id)) {
