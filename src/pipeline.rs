@@ -19,6 +19,8 @@ struct Block {
     bytes: Vec<u8>,
     /// Line number of the first line (1-based).
     first_line: usize,
+    /// Lines in the block (a last line without a newline counts).
+    lines: usize,
 }
 
 /// A field of a parsed line: where it is in the block, or its unescaped text.
@@ -124,6 +126,7 @@ pub fn feed_reader(
                             Block {
                                 bytes: Vec::new(),
                                 first_line: 0,
+                                lines: 0,
                             },
                             vec![Item::Bad(BadLine {
                                 line: 0,
@@ -146,6 +149,7 @@ fn resolve_blocks(
 ) -> std::io::Result<bool> {
     for (block, items) in parsed_rx {
         (hooks.on_bytes)(block.bytes.len() as u64);
+        stream.add_lines(block.lines as u64);
         for item in items {
             match item {
                 Item::Bad(bad) if bad.line == 0 => {
@@ -229,10 +233,17 @@ fn read_blocks(
                 }
             }
         }
-        let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+        let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
+        let lines = newlines + usize::from(bytes.last().is_some_and(|&b| b != b'\n'));
         let first_line = line;
-        line += lines;
-        if !bytes.is_empty() && !send(Ok(Block { bytes, first_line })) {
+        line += newlines;
+        if !bytes.is_empty()
+            && !send(Ok(Block {
+                bytes,
+                first_line,
+                lines,
+            }))
+        {
             return;
         }
         if eof {
@@ -246,7 +257,8 @@ fn parse_block(block: &Block) -> Vec<Item> {
     let mut items = Vec::with_capacity(block.bytes.len() / 200);
     let mut start = 0;
     let mut line_no = block.first_line;
-    for raw in block.bytes.split(|&b| b == b'\n') {
+    let body = block.bytes.strip_suffix(b"\n").unwrap_or(&block.bytes);
+    for raw in body.split(|&b| b == b'\n') {
         let range = start..start + raw.len();
         start += raw.len() + 1;
         let this_line = line_no;

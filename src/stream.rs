@@ -282,6 +282,11 @@ impl Stream {
         }
     }
 
+    /// Counts input lines read outside [`Stream::feed`] (the two-thread reader).
+    pub fn add_lines(&mut self, n: u64) {
+        self.lines += n;
+    }
+
     pub fn resolver(&self) -> &Resolver {
         &self.resolver
     }

@@ -1,0 +1,389 @@
+//! Issue 6: resolving exports offline (`idscope resolve`) and synthetic exports (`idscope gen`).
+
+use idscope::model::{Knobs, Mode};
+use idscope::run::{Run, RunConfig};
+use idscope::stream::{Stream, StreamOptions};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn gen_lines(n: usize, seed: u64, shape: idscope::gen::Shape) -> Vec<String> {
+    let mut out = Vec::new();
+    idscope::gen::generate(n, seed, shape, &mut |l| {
+        out.push(l.to_string());
+        Ok(())
+    })
+    .unwrap();
+    out
+}
+
+fn stream_of(lines: &[String], mode: Mode) -> Stream {
+    let mut s = Stream::new(StreamOptions {
+        mode,
+        knobs: Knobs::default(),
+        dedupe: false,
+        keep_verdicts: false,
+    });
+    for (i, l) in lines.iter().enumerate() {
+        s.feed(i + 1, l).unwrap();
+    }
+    s
+}
+
+/// The same events as a scenario of raw `/import` sends, for the step-wise engine.
+fn as_scenario(lines: &[String]) -> idscope::Scenario {
+    let steps: Vec<String> = lines
+        .iter()
+        .map(|l| format!(r#"{{"send":{l},"endpoint":"import"}}"#))
+        .collect();
+    let text = format!(r#"{{"name":"gen","steps":[{}]}}"#, steps.join(","));
+    idscope::scenario::parse(&text, "gen.json").unwrap()
+}
+
+fn sorted_sets(mut v: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    for m in v.iter_mut() {
+        m.sort();
+    }
+    v.sort();
+    v
+}
+
+#[test]
+fn resolving_gen_output_equals_the_step_wise_engine() {
+    for shape in [
+        idscope::gen::Shape::Realistic,
+        idscope::gen::Shape::SharedDevices,
+        idscope::gen::Shape::ServerHeavy,
+    ] {
+        let lines = gen_lines(1500, 11, shape);
+        let scenario = as_scenario(&lines);
+        for mode in Mode::ALL {
+            let stream = stream_of(&lines, mode);
+            let run = Run::new(&scenario, RunConfig::new(mode));
+            // Same clusters (members and event counts).
+            let h = stream.resolver().history();
+            let from_stream: Vec<(Vec<String>, u64)> = {
+                let mut v: Vec<(Vec<String>, u64)> = stream
+                    .clusters()
+                    .into_iter()
+                    .map(|(_, m, e)| {
+                        let mut names: Vec<String> =
+                            m.iter().map(|&i| h.name(i).to_string()).collect();
+                        names.sort();
+                        (names, e)
+                    })
+                    .collect();
+                v.sort();
+                v
+            };
+            let mut from_run: Vec<(Vec<String>, u64)> = run
+                .clusters(run.steps.len())
+                .into_iter()
+                .map(|c| (c.members, c.events as u64))
+                .collect();
+            from_run.sort();
+            assert_eq!(from_stream, from_run, "{shape:?} {mode}");
+            // Same failures.
+            let mut failures: BTreeMap<String, u64> = BTreeMap::new();
+            for e in &run.events {
+                if let Some(r) = e.verdict.reason {
+                    *failures.entry(r.to_string()).or_default() += 1;
+                }
+            }
+            let summary = stream.summary(5);
+            let got: BTreeMap<String, u64> =
+                serde_json::from_value(summary["failures"].clone()).unwrap();
+            assert_eq!(got, failures, "{shape:?} {mode}");
+            assert_eq!(summary["events"], 1500);
+        }
+    }
+}
+
+#[test]
+fn gen_output_exercises_every_kind_of_trouble() {
+    let lines = gen_lines(5000, 3, idscope::gen::Shape::Realistic);
+    let s = stream_of(&lines, Mode::Simplified).summary(3);
+    let failures = &s["failures"];
+    assert!(
+        failures["errAnonDistinctIdAssignedAlready"]
+            .as_u64()
+            .unwrap()
+            > 0,
+        "shared devices without reset: {s}"
+    );
+    assert!(
+        failures["invalidDistinctId"].as_u64().unwrap() > 0,
+        "junk ids"
+    );
+    assert!(
+        s["suspects"]["phantom_users"]["count"].as_u64().unwrap() > 0,
+        "phantom users"
+    );
+    assert!(s["effects"]["linked"].as_u64().unwrap() > 0);
+    let o = stream_of(&lines, Mode::Original).summary(3);
+    assert!(
+        o["failures"]["errAnonDistinctIdNonGUIDForm"]
+            .as_u64()
+            .unwrap()
+            > 0,
+        "identify on an identified device"
+    );
+}
+
+fn cli(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_idscope"))
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(data) = stdin {
+        child.stdin.take().unwrap().write_all(data).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn temp(name: &str, data: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("idscope-resolve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, data).unwrap();
+    p
+}
+
+/// A small export whose outcome is worked out by hand from the rule book.
+const SMALL: &str = concat!(
+    r#"{"event":"Page View","properties":{"distinct_id":"$device:d1","$device_id":"d1","time":1700000000,"$insert_id":"a1"}}"#,
+    "\n",
+    r#"{"event":"Sign Up","properties":{"distinct_id":"alice","$device_id":"d1","$user_id":"alice","time":1700000001,"$insert_id":"a2"}}"#,
+    "\n",
+    "\n",
+    r#"{"event":"Log In","properties":{"distinct_id":"bob","$device_id":"d1","$user_id":"bob","time":1700000002000,"$insert_id":"a3"}}"#,
+    "\n",
+    r#"{"event":"Server","properties":{"distinct_id":"d2","time":1700000003,"$insert_id":"a4"}}"#,
+    "\n",
+    r#"{"event":"Page View","properties":{"distinct_id":"$device:d2","$device_id":"d2","time":1700000004,"$insert_id":"a5"}}"#,
+    "\n",
+    r#"{"event":"Junk","properties":{"distinct_id":"undefined","time":1700000005,"$insert_id":"a6"}}"#,
+    "\n",
+    r#"{"event":"Sign Up","properties":{"distinct_id":"alice","$device_id":"d1","$user_id":"alice","time":1700000001,"$insert_id":"a2"}}"#,
+    "\n",
+);
+
+#[test]
+fn golden_summary_of_a_small_export_simplified() {
+    let p = temp("small.jsonl", SMALL.as_bytes());
+    let (code, out, err) = cli(
+        &[
+            "resolve",
+            p.to_str().unwrap(),
+            "--mode",
+            "simplified",
+            "--dedupe",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // S-LINK: d1 → alice; bob's login on d1 fails (device already alice's).
+    assert_eq!(s["failures"]["errAnonDistinctIdAssignedAlready"], 1);
+    // G-INVALID on /import: "undefined" is rejected.
+    assert_eq!(s["failures"]["invalidDistinctId"], 1);
+    // The repeated Sign Up (same event, time, distinct_id, $insert_id) is dropped.
+    assert_eq!(s["duplicates_dropped"], 1);
+    assert_eq!(s["events"], 6);
+    // Clusters: {alice, $device:d1}, {bob}, {d2} (a phantom user: S-DID reads it as a user id), {$device:d2}.
+    assert_eq!(s["clusters"], 4);
+    assert_eq!(
+        s["suspects"]["phantom_users"]["sample"],
+        serde_json::json!(["d2"])
+    );
+    assert_eq!(s["suspects"]["junk_ids"]["undefined"], 1);
+    // Milliseconds (the third event) are detected.
+    assert_eq!(s["time_range"]["last"], "2023-11-14T22:13:25Z");
+    assert_eq!(s["largest_clusters"][0]["canonical"], "alice");
+    assert_eq!(s["largest_clusters"][0]["size"], 2);
+    assert_eq!(
+        s["cluster_size_histogram"],
+        serde_json::json!({"1": 3, "2": 1})
+    );
+}
+
+#[test]
+fn mapping_csv_and_resolved_jsonl() {
+    let p = temp("small2.jsonl", SMALL.as_bytes());
+    let (code, out, _) = cli(
+        &[
+            "resolve",
+            p.to_str().unwrap(),
+            "--mode",
+            "simplified",
+            "--format",
+            "mapping-csv",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert!(out.starts_with("distinct_id,resolved_distinct_id\n"));
+    assert!(out.contains("$device:d1,alice\n"), "{out}");
+    let (code, out, _) = cli(
+        &[
+            "resolve",
+            p.to_str().unwrap(),
+            "--mode",
+            "simplified",
+            "--format",
+            "resolved-jsonl",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 7, "every event line, blank lines skipped");
+    // The anonymous page view is attributed to alice retroactively.
+    assert_eq!(rows[0]["properties"]["distinct_id"], "alice");
+    assert_eq!(
+        rows[0]["properties"]["$distinct_id_before_identity"],
+        "$device:d1"
+    );
+    assert_eq!(
+        rows[2]["idscope"]["reason"],
+        "errAnonDistinctIdAssignedAlready"
+    );
+}
+
+#[test]
+fn malformed_lines_are_skipped_with_their_line_number_or_fatal_with_strict() {
+    let data = format!(
+        "{}\nnot json\n{{\"event\":\"x\",\"properties\":{{\"distinct_id\":\"u\"}}}}\n",
+        SMALL.lines().next().unwrap()
+    );
+    let p = temp("bad.jsonl", data.as_bytes());
+    let (code, out, err) = cli(
+        &["resolve", p.to_str().unwrap(), "--mode", "original"],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert!(err.contains("bad.jsonl:2: column 2"), "{err}");
+    assert!(err.contains("skipped"));
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["malformed_lines"], 1);
+    assert_eq!(s["events"], 2);
+    let (code, out, err) = cli(
+        &[
+            "resolve",
+            p.to_str().unwrap(),
+            "--mode",
+            "original",
+            "--strict",
+        ],
+        None,
+    );
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.starts_with("error:") && err.contains("bad.jsonl:2:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn gzip_stdin_and_json_array_inputs_agree() {
+    let p = temp("plain.jsonl", SMALL.as_bytes());
+    let (_, plain, _) = cli(
+        &["resolve", p.to_str().unwrap(), "--mode", "original"],
+        None,
+    );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(SMALL.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    let pg = temp("plain.jsonl.gz", &gz);
+    let (code, zipped, err) = cli(
+        &["resolve", pg.to_str().unwrap(), "--mode", "original"],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(zipped, plain);
+    let (_, piped, _) = cli(
+        &["resolve", "-", "--mode", "original"],
+        Some(SMALL.as_bytes()),
+    );
+    assert_eq!(piped, plain);
+    let (_, piped_gz, _) = cli(&["resolve", "-", "--mode", "original"], Some(&gz));
+    assert_eq!(piped_gz, plain);
+    let array = format!(
+        "[{}]",
+        SMALL
+            .lines()
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(",\n")
+    );
+    let (code, arr, err) = cli(
+        &["resolve", "-", "--mode", "original"],
+        Some(array.as_bytes()),
+    );
+    assert_eq!(code, 0, "{err}");
+    // The same except `lines`: the array has 7 items, the file 8 lines (one blank).
+    let mut arr: serde_json::Value = serde_json::from_str(&arr).unwrap();
+    let mut plain: serde_json::Value = serde_json::from_str(&plain).unwrap();
+    assert_eq!(plain["lines"], 8);
+    assert_eq!(arr["lines"], 7);
+    arr["lines"] = 0.into();
+    plain["lines"] = 0.into();
+    assert_eq!(arr, plain);
+}
+
+#[test]
+fn missing_input_is_a_clear_error() {
+    let (code, out, err) = cli(
+        &["resolve", "/nonexistent/x.jsonl", "--mode", "legacy"],
+        None,
+    );
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("/nonexistent/x.jsonl: no such file"), "{err}");
+}
+
+#[test]
+fn gen_cli_is_deterministic_and_refuses_to_overwrite() {
+    let (c1, a, _) = cli(&["gen", "--events", "300", "--seed", "9"], None);
+    let (_, b, _) = cli(&["gen", "--events", "300", "--seed", "9"], None);
+    assert_eq!(c1, 0);
+    assert_eq!(a, b);
+    assert_eq!(a.lines().count(), 300);
+    let p = temp("gen-out.jsonl", b"keep me");
+    let (code, _, err) = cli(
+        &["gen", "--events", "10", "--out", p.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(std::fs::read(&p).unwrap(), b"keep me");
+    let (code, _, _) = cli(
+        &[
+            "gen",
+            "--events",
+            "10",
+            "--out",
+            p.to_str().unwrap(),
+            "--force",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(std::fs::read_to_string(&p).unwrap().lines().count(), 10);
+}
