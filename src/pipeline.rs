@@ -88,13 +88,16 @@ pub enum Control {
     Stop,
 }
 
+/// Receives each event line's number and text.
+pub type LineSink<'h> = &'h mut dyn FnMut(usize, &str);
+
 /// Callbacks of [`feed_reader`].
 pub struct Hooks<'h> {
     pub on_bad: &'h mut dyn FnMut(&BadLine) -> Control,
     /// Bytes read so far (for a progress bar).
     pub on_bytes: &'h mut dyn FnMut(u64),
     /// Each event line's text, when the caller keeps them (resolved-jsonl).
-    pub on_line: Option<&'h mut dyn FnMut(usize, &str)>,
+    pub on_line: Option<LineSink<'h>>,
 }
 
 /// Reads every line of `reader` into `stream`. Returns false when a hook said stop, and an
@@ -256,13 +259,10 @@ fn parse_block(block: &Block) -> Vec<Item> {
     let base = block.bytes.as_ptr() as usize;
     let mut items = Vec::with_capacity(block.bytes.len() / 200);
     let mut start = 0;
-    let mut line_no = block.first_line;
     let body = block.bytes.strip_suffix(b"\n").unwrap_or(&block.bytes);
-    for raw in body.split(|&b| b == b'\n') {
+    for (this_line, raw) in (block.first_line..).zip(body.split(|&b| b == b'\n')) {
         let range = start..start + raw.len();
         start += raw.len() + 1;
-        let this_line = line_no;
-        line_no += 1;
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
