@@ -40,14 +40,6 @@ fn as_scenario(lines: &[String]) -> idscope::Scenario {
     idscope::scenario::parse(&text, "gen.json").unwrap()
 }
 
-fn sorted_sets(mut v: Vec<Vec<String>>) -> Vec<Vec<String>> {
-    for m in v.iter_mut() {
-        m.sort();
-    }
-    v.sort();
-    v
-}
-
 #[test]
 fn resolving_gen_output_equals_the_step_wise_engine() {
     for shape in [
