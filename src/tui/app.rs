@@ -132,6 +132,9 @@ pub struct App {
     pub theme: &'static Theme,
     /// The terminal size, for paging and mouse hit-testing.
     pub size: (u16, u16),
+    /// The clusters after the current step, compared with the step before (kept up to date
+    /// by `update`, so a frame does not recompute them).
+    clusters: Vec<views::clusters::Diffed>,
 }
 
 fn runs_for(scenario: &Scenario, playbook: Option<Mode>, knobs: Knobs) -> [Run; 3] {
@@ -178,8 +181,10 @@ impl App {
             mouse: false,
             theme: &theme::COLOR,
             size: (100, 30),
+            clusters: Vec::new(),
         };
         app.cursor = app.min_cursor();
+        app.clusters = views::clusters::diff(&app);
         Ok(app)
     }
 
@@ -265,8 +270,21 @@ impl App {
         self.after_change();
     }
 
-    /// Keeps every scroll offset valid and the cursor step visible.
+    /// The clusters after the current step, compared with the step before.
+    pub fn clusters(&self) -> &[views::clusters::Diffed] {
+        &self.clusters
+    }
+
+    /// Recomputes what depends on the step, mode or playbook; keeps every scroll offset
+    /// valid and the cursor step visible.
     fn after_change(&mut self) {
+        self.clusters = views::clusters::diff(self);
+        self.relayout();
+    }
+
+    /// Keeps every scroll offset valid and the cursor step visible (after a change or a
+    /// resize).
+    fn relayout(&mut self) {
         self.clamp_scrolls();
         self.steps_follow_cursor();
         if let Some(Overlay::Events { scroll }) = self.overlay {
@@ -595,7 +613,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::CloseOverlay => app.overlay = None,
         Action::Resize(w, h) => {
             app.size = (w, h);
-            app.after_change();
+            app.relayout();
         }
         Action::MouseScroll { column, row, down } => {
             let delta = if down { 3 } else { -3 };

@@ -40,15 +40,27 @@ pub enum Change {
     Changed,
 }
 
-/// Clusters after the current step, each with its change and its members' (id, new?).
-pub fn diff(app: &App) -> Vec<(ClusterView, Change, Option<usize>, Vec<bool>)> {
+/// One cluster after the current step, compared with the step before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diffed {
+    pub cluster: ClusterView,
+    pub change: Change,
+    /// Its event count after the step before (None: a new cluster).
+    pub events_before: Option<usize>,
+    /// Per member: whether this step added it.
+    pub new_members: Vec<bool>,
+}
+
+/// Clusters after the current step, each compared with the step before. `App` keeps the
+/// result (recomputed when the step, mode or playbook changes), so drawing does not
+/// recompute clusters.
+pub fn diff(app: &App) -> Vec<Diffed> {
     let run = app.run();
+    if app.cursor == 0 {
+        return Vec::new();
+    }
     let now = run.clusters(app.cursor);
-    let before = if app.cursor > 0 {
-        run.clusters(app.cursor - 1)
-    } else {
-        Vec::new()
-    };
+    let before = run.clusters(app.cursor - 1);
     now.into_iter()
         .map(|c| {
             let prev = before
@@ -58,16 +70,21 @@ pub fn diff(app: &App) -> Vec<(ClusterView, Change, Option<usize>, Vec<bool>)> {
             let new_members: Vec<bool> = c
                 .members
                 .iter()
-                .map(|m| prev.is_none_or(|p| !p.members.contains(m)))
+                .map(|m| prev.is_none_or(|p| p.members.binary_search(m).is_err()))
                 .collect();
-            let (change, before_events) = match prev {
+            let (change, events_before) = match prev {
                 None => (Change::New, None),
                 Some(p) if p.members != c.members || p.events != c.events => {
                     (Change::Changed, Some(p.events))
                 }
                 Some(p) => (Change::Same, Some(p.events)),
             };
-            (c, change, before_events, new_members)
+            Diffed {
+                cluster: c,
+                change,
+                events_before,
+                new_members,
+            }
         })
         .collect()
 }
@@ -80,11 +97,12 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
         out.push(Line::raw("(no step yet)"));
         return out;
     }
-    let all = diff(app);
+    let all = app.clusters();
     if all.is_empty() {
         out.push(Line::styled("no user yet", t.label));
     }
-    for (c, change, before, new_members) in all {
+    for d in all {
+        let (c, change, before) = (&d.cluster, d.change, d.events_before);
         let mark = match change {
             Change::New => "+",
             Change::Changed => "*",
@@ -114,7 +132,7 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
             meta.push(Span::styled(format!(" ({d:+})"), t.added));
         }
         out.push(Line::from(meta));
-        for (m, is_new) in c.members.iter().zip(new_members) {
+        for (m, &is_new) in c.members.iter().zip(&d.new_members) {
             let style = if is_new && change != Change::New {
                 t.added
             } else {
@@ -138,11 +156,7 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
 impl Widget for &Clusters<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.app;
-        let n = if app.cursor == 0 {
-            0
-        } else {
-            app.run().clusters(app.cursor).len()
-        };
+        let n = app.clusters().len();
         let title = format!("Clusters · {n} after step {}", app.cursor);
         let block = pane_block(title, self.focused, app.theme);
         let inner = block.inner(area);

@@ -67,11 +67,11 @@ pub fn step_lines(app: &App, i: usize) -> Vec<Line<'static>> {
     let current = n == app.cursor;
     let later = n > app.cursor;
     let digits = app.total_steps().to_string().len();
+    // Devices the run created (O(devices), not O(steps): this runs for every visible step).
     let dev_w = app
-        .scenario
-        .steps
-        .iter()
-        .filter_map(|s| s.device.as_ref())
+        .run()
+        .device_ids
+        .keys()
         .map(|d| d.chars().count())
         .max()
         .unwrap_or(0)
