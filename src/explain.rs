@@ -199,6 +199,39 @@ pub fn verdict(run: &Run, event: usize, until: usize) -> String {
     line
 }
 
+/// The rule book's **[choice]** a verdict rests on, if any, as "what (knob)". The UI labels
+/// such results (identity-rules.md, introduction).
+pub fn choice(run: &Run, event: usize) -> Option<String> {
+    let e = run.events.get(event)?;
+    let v = &e.verdict;
+    let k = run.config.knobs;
+    Some(match (v.rule, v.reason) {
+        ("S-IGNORE", _)
+            if e.payload.body.get("event").and_then(|n| n.as_str()) == Some("$identify") =>
+        {
+            format!(
+                "$identify does not link (knob simplified.identify_links = {})",
+                k.identify_links
+            )
+        }
+        ("O-ID", Some(reason::NON_GUID)) => format!(
+            "what counts as GUID-shaped (knob original.guid_check = {})",
+            k.guid_check.as_str()
+        ),
+        (_, Some(reason::MANY_IDS)) => format!(
+            "the cluster size limit (knob original.max_cluster = {})",
+            k.max_cluster
+        ),
+        ("O-ID", None) if v.effect == Effect::None => {
+            "already one cluster: no effect rather than a failure".to_string()
+        }
+        _ if v.warning == Some(reason::INVALID_DISTINCT_ID) => {
+            "placeholder ids are accepted with a warning on /track".to_string()
+        }
+        _ => return None,
+    })
+}
+
 fn device_name(inc: &Incoming) -> String {
     let d = inc.device_id.as_deref().unwrap_or("?");
     d.strip_prefix("$device:").unwrap_or(d).to_string()
@@ -241,6 +274,19 @@ mod tests {
             "{all:#?}"
         );
         assert!(all[0].contains("now linked to alice"), "{all:#?}");
+    }
+
+    #[test]
+    fn choices_are_named() {
+        let r = run(Mode::Simplified, SHARED);
+        let identify = (0..r.events.len())
+            .find(|&i| r.event_name(i) == "$identify")
+            .unwrap();
+        assert_eq!(
+            choice(&r, identify).as_deref(),
+            Some("$identify does not link (knob simplified.identify_links = false)")
+        );
+        assert_eq!(choice(&r, 0), None);
     }
 
     #[test]

@@ -398,6 +398,13 @@ fn mouse_clicks_select_steps_and_wheel_scrolls() {
     // A click in the clusters pane focuses it.
     update(&mut app, Action::MouseClick { column: 5, row: 35 });
     assert_eq!(app.focus, Pane::Clusters);
+    // A click on a mode tab switches mode (" 1 Legacy │ 2 Original ID Merge │ …").
+    let cursor = app.cursor;
+    update(&mut app, Action::MouseClick { column: 3, row: 1 });
+    assert_eq!(app.mode, Mode::Legacy);
+    update(&mut app, Action::MouseClick { column: 14, row: 1 });
+    assert_eq!(app.mode, Mode::Original);
+    assert_eq!(app.cursor, cursor);
 }
 
 #[test]
@@ -434,6 +441,33 @@ fn picker_opens_another_scenario_and_refuses_broken_ones() {
         "the mode survives opening a scenario"
     );
     assert_eq!(app.run().steps.len(), 2);
+}
+
+#[test]
+fn knobs_change_the_runs_and_are_shown() {
+    use idscope::model::{GuidCheck, Knobs};
+    let mut app = app();
+    update(&mut app, Action::StepLast);
+    update(&mut app, Action::ModeSet(Mode::Original));
+    let knobs = Knobs {
+        max_cluster: 2,
+        guid_check: GuidCheck::Off,
+        identify_links: true,
+    };
+    app.set_knobs(knobs);
+    assert_eq!(app.run().config.knobs, knobs);
+    assert_eq!(app.cursor, 6);
+    let fresh = Run::new(
+        &scenario(SHARED),
+        RunConfig {
+            mode: Mode::Original,
+            playbook: None,
+            knobs,
+        },
+    );
+    assert_eq!(run_json(app.run(), 6), run_json(&fresh, 6));
+    let t = draw(&mut app, 160, 40);
+    assert!(screen(&t).contains("knobs: max_cluster 2 · guid_check off · identify_links true"));
 }
 
 fn any_action() -> impl Strategy<Value = Action> {

@@ -195,6 +195,17 @@ impl App {
             .unwrap_or_else(|_| unreachable!("one valid entry"))
     }
 
+    /// Replays with other knobs (the rule book's **[choice]**s).
+    pub fn set_knobs(&mut self, knobs: Knobs) {
+        if knobs == self.knobs {
+            return;
+        }
+        self.knobs = knobs;
+        self.cache.clear();
+        self.runs = runs_for(&self.scenario, self.playbook, knobs);
+        self.after_change();
+    }
+
     /// The run shown: the current mode under the current playbook setting.
     pub fn run(&self) -> &Run {
         self.run_for(self.mode)
@@ -498,8 +509,29 @@ impl App {
         .map(|(_, pane)| pane)
     }
 
+    /// The mode tab at `column` of the header's second row.
+    fn tab_at(&self, column: u16) -> Option<Mode> {
+        let wide = self.size.0 >= layout::SIDE_BY_SIDE;
+        let mut x = 1u16;
+        for mode in Mode::ALL {
+            let w = views::header::tab_label(mode, wide).chars().count() as u16;
+            if (x..x + w).contains(&column) {
+                return Some(mode);
+            }
+            x += w + 1;
+        }
+        None
+    }
+
     fn click(&mut self, column: u16, row: u16) {
         if self.overlay.is_some() {
+            return;
+        }
+        let header = self.areas().header;
+        if row == header.y + 1 && header.height == 2 {
+            if let Some(mode) = self.tab_at(column) {
+                self.set_mode(mode);
+            }
             return;
         }
         let Some(pane) = self.pane_at(column, row) else {

@@ -23,6 +23,8 @@ pub struct ExploreOptions {
     /// Capture the mouse (wheel scrolls, click selects). Off by default: capture disables the
     /// terminal's own text selection.
     pub mouse: bool,
+    /// The rule book's knobs (`--max-cluster`, `--guid-check`, `--identify-links`).
+    pub knobs: crate::model::Knobs,
 }
 
 impl ExploreOptions {
@@ -30,6 +32,7 @@ impl ExploreOptions {
     pub fn from_env() -> ExploreOptions {
         ExploreOptions {
             mouse: std::env::var_os("IDSCOPE_MOUSE").is_some_and(|v| v == "1"),
+            knobs: crate::model::Knobs::default(),
         }
     }
 }
@@ -78,6 +81,7 @@ pub fn explore(path: Option<&Path>, opts: ExploreOptions) -> i32 {
         }
     };
     app.mouse = opts.mouse;
+    app.set_knobs(opts.knobs);
     app.theme = theme::Theme::from_env();
     if several {
         app.overlay = Some(app::Overlay::Picker {

@@ -105,6 +105,13 @@ pub fn lines(app: &App, event: usize) -> Vec<Line<'static>> {
         out.push(field("warning", w.into(), t.message));
     }
     out.push(field("rule", v.rule.into(), t.key));
+    if let Some(c) = crate::explain::choice(run, event) {
+        out.push(field(
+            "rests on",
+            format!("[choice] {}", vis(&c)),
+            t.message,
+        ));
+    }
     out.push(Line::from(vec![
         Span::styled("  in short       ", t.label),
         Span::styled(

@@ -57,6 +57,18 @@ impl Widget for &Header<'_> {
             None => Span::styled(format!("follows mode ({})", app.mode), t.hint),
             Some(m) => Span::styled(format!("{m} (fixed)"), t.message),
         });
+        if !app.knobs.is_default() {
+            let k = app.knobs;
+            spans.push(Span::styled(
+                format!(
+                    "   knobs: max_cluster {} · guid_check {} · identify_links {}",
+                    k.max_cluster,
+                    k.guid_check.as_str(),
+                    k.identify_links
+                ),
+                t.message,
+            ));
+        }
         Paragraph::new(Line::from(spans)).render(tabs, buf);
     }
 }

@@ -84,6 +84,12 @@ pub fn verdict_lines(app: &App, event: usize, width: usize) -> Vec<Line<'static>
             Span::styled(v.rule, t.key),
         ]));
     }
+    if let Some(c) = crate::explain::choice(run, event) {
+        let text = format!("[choice] {}", vis(&c));
+        for l in wrap(&text, width.saturating_sub(2).max(8)) {
+            out.push(Line::from(Span::styled(format!("  {l}"), t.message)));
+        }
+    }
     let text = vis(&crate::explain::verdict(run, event, app.cursor));
     for l in wrap(&format!("↳ {text}"), width.saturating_sub(2).max(8)) {
         out.push(Line::from(Span::styled(format!("  {l}"), t.note)));
