@@ -166,10 +166,12 @@ pub const TOP_KEYS: &[&str] = &[
 struct RawScenario {
     #[serde(rename = "$schema")]
     schema: Option<String>,
+    #[serde(deserialize_with = "non_empty")]
     name: String,
     description: Option<String>,
     token: Option<String>,
-    start: Option<String>,
+    #[serde(default, deserialize_with = "start_time")]
+    start: Option<i64>,
     #[serde(default)]
     devices: BTreeMap<String, DeviceSpec>,
     steps: Vec<RawStep>,
@@ -181,7 +183,8 @@ struct RawScenario {
 struct RawStep {
     device: Option<String>,
     note: Option<String>,
-    after: Option<String>,
+    #[serde(default, deserialize_with = "after_value")]
+    after: Option<i64>,
     track: Option<String>,
     properties: Option<Map<String, Value>>,
     identify: Option<String>,
@@ -195,7 +198,7 @@ struct RawStep {
     login: Option<String>,
     logout: Option<LogoutValue>,
     send: Option<Value>,
-    endpoint: Option<Endpoint>,
+    endpoint: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -224,33 +227,68 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, LoadError> {
         message,
     };
     if text.trim().is_empty() {
-        return Err(err(
-            None,
-            "the file is empty; expected a JSON object with `name` and `steps`".into(),
-        ));
+        return Err(LoadError {
+            line: Some(1),
+            column: Some(1),
+            ..err(
+                None,
+                "the file is empty; expected a JSON object with `name` and `steps`".into(),
+            )
+        });
     }
-    let raw: RawScenario = serde_json::from_str(text).map_err(|e| LoadError {
+    // Editors on Windows may start a file with a byte-order mark; it is not JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first = text.trim_start().chars().next();
+    if first != Some('{') {
+        let found = match first {
+            Some('[') => "an array".to_string(),
+            Some('"') => "a string".to_string(),
+            Some(c) if c.is_ascii_digit() || c == '-' => "a number".to_string(),
+            Some(c) => format!("`{}`", crate::text::visible(&c.to_string())),
+            None => "nothing".to_string(),
+        };
+        let skipped = &text[..text.len() - text.trim_start().len()];
+        return Err(LoadError {
+            line: Some(skipped.matches('\n').count() + 1),
+            column: Some(skipped.len() - skipped.rfind('\n').map_or(0, |i| i + 1) + 1),
+            ..err(
+                None,
+                format!(
+                    "found {found}; expected a scenario object {{\"name\": …, \"steps\": […]}}"
+                ),
+            )
+        });
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let serde_err = |e: serde_json::Error| LoadError {
         file: file.to_string(),
         line: Some(e.line()),
         column: Some(e.column()),
         step: None,
         message: explain_serde(&e),
-    })?;
-    if raw.name.trim().is_empty() {
-        return Err(err(None, "`name` is empty; expected a short title".into()));
-    }
-    let start = match &raw.start {
-        None => parse_start(DEFAULT_START).expect("default start is valid"),
-        Some(s) => parse_start(s).ok_or_else(|| {
-            err(
-                None,
-                format!(
-                    "`start` is {}; expected an RFC 3339 time such as \"{DEFAULT_START}\"",
-                    crate::text::quoted(s)
-                ),
-            )
-        })?,
     };
+    let raw: RawScenario = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let inner = e.inner();
+        let (step, mut place) = describe_path(e.path());
+        // "unknown key `x`" already names the key: keep only its parent.
+        if inner.to_string().starts_with("unknown field") {
+            place = match place.rfind('.') {
+                Some(i) => format!("{}`: ", &place[..i]),
+                None => String::new(),
+            };
+        }
+        LoadError {
+            file: file.to_string(),
+            line: Some(inner.line()),
+            column: Some(inner.column()),
+            step,
+            message: format!("{place}{}", explain_serde(inner)),
+        }
+    })?;
+    de.end().map_err(serde_err)?;
+    let start = raw
+        .start
+        .unwrap_or_else(|| parse_start(DEFAULT_START).expect("default start is valid"));
     for (name, spec) in &raw.devices {
         if let Some(id) = &spec.device_id {
             if id.is_empty() {
@@ -277,6 +315,42 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, LoadError> {
         expect: raw.expect,
         schema: raw.schema,
     })
+}
+
+/// Where in the file an error is: the step (1-based) and a prefix naming the key, e.g.
+/// "`identify`: " for `steps[1].identify`.
+fn describe_path(path: &serde_path_to_error::Path) -> (Option<usize>, String) {
+    use serde_path_to_error::Segment;
+    let segs: Vec<&Segment> = path.iter().collect();
+    let mut step = None;
+    let mut keys: Vec<String> = Vec::new();
+    for (i, seg) in segs.iter().enumerate() {
+        match seg {
+            Segment::Seq { index }
+                if i > 0 && matches!(segs[i - 1], Segment::Map { key } if key == "steps") =>
+            {
+                step = Some(index + 1);
+                keys.clear();
+            }
+            Segment::Seq { index } => keys.push(format!("[{index}]")),
+            Segment::Map { key } => keys.push(crate::text::visible(key).into_owned()),
+            Segment::Enum { variant } => keys.push(crate::text::visible(variant).into_owned()),
+            Segment::Unknown => {}
+        }
+    }
+    if keys.len() > 6 {
+        let n = keys.len();
+        let last = keys[n - 1].clone();
+        keys.truncate(3);
+        keys.push(format!("…({} levels)…", n - 4));
+        keys.push(last);
+    }
+    let place = if keys.is_empty() {
+        String::new()
+    } else {
+        format!("`{}`: ", keys.join(".").replace(".[", "["))
+    };
+    (step, place)
 }
 
 /// Makes serde's message friendlier: suggests the closest key for a misspelt one.
@@ -311,8 +385,22 @@ fn explain_serde(e: &serde_json::Error) -> String {
             };
         }
     }
+    if let Some(rest) = msg.strip_prefix("missing field `") {
+        let key = rest.trim_end_matches('`');
+        return format!("missing key `{key}`; expected it in this object");
+    }
+    if let Some(rest) = msg.strip_prefix("duplicate field `") {
+        let key = rest.trim_end_matches('`');
+        return format!("key `{key}` appears twice; expected each key once");
+    }
+    if msg == "trailing characters" {
+        return "text after the end of the scenario object; expected the end of the file".into();
+    }
+    if msg.starts_with("EOF while parsing") {
+        return format!("the file ends too early ({msg}); expected the rest of the JSON");
+    }
     if msg.starts_with("recursion limit exceeded") {
-        return "JSON nested too deeply (more than 128 levels)".into();
+        return "JSON nested too deeply; expected at most 128 levels of arrays and objects".into();
     }
     if msg.contains("expected struct RawScenario") {
         return msg.replace(
@@ -324,10 +412,32 @@ fn explain_serde(e: &serde_json::Error) -> String {
         return msg.replace("struct RawStep", "a step object");
     }
     msg.replace(
-        "untagged enum ResetValue",
-        "`true` or {\"device_id\": \"…\"}",
+        "data did not match any variant of untagged enum ResetValue",
+        "expected `true` or {\"device_id\": \"…\"}",
     )
     .replace("tuple struct LogoutValue", "`true`")
+    .replace(
+        "struct Outcome",
+        "an outcome object (clusters, failures, source, why)",
+    )
+    .replace(
+        "struct Expect",
+        "an object keyed by mode (legacy, original, simplified, variants)",
+    )
+    .replace(
+        "struct Variant",
+        "a variant object (mode, playbook, knobs, clusters, …)",
+    )
+    .replace(
+        "struct Failure",
+        "a failure object {\"step\": N, \"reason\": \"…\"}",
+    )
+    .replace(
+        "struct DeviceSpec",
+        "a device object {\"device_id\": \"…\"}",
+    )
+    .replace("struct Knobs", "a knobs object")
+    .replace("struct PinnedReset", "{\"device_id\": \"…\"}")
 }
 
 fn extract_expected(rest: &str) -> Vec<&str> {
@@ -336,6 +446,37 @@ fn extract_expected(rest: &str) -> Vec<&str> {
         .step_by(2)
         .filter(|s| !s.is_empty())
         .collect()
+}
+
+/// `name`: any non-blank text.
+fn non_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    if s.trim().is_empty() {
+        return Err(serde::de::Error::custom("is empty; expected a short title"));
+    }
+    Ok(s)
+}
+
+/// `start`: an RFC 3339 time, as Unix seconds.
+fn start_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_start(&s).map(Some).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "{} is not a time; expected RFC 3339 such as \"{DEFAULT_START}\"",
+            crate::text::quoted(&s)
+        ))
+    })
+}
+
+/// `after`: a whole number and a unit, as seconds.
+fn after_value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_after(&s).map(Some).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "{} is not a delay; expected a whole number and a unit, like \"30s\", \"5m\", \"2h\" or \"1d\"",
+            crate::text::quoted(&s)
+        ))
+    })
 }
 
 fn parse_start(s: &str) -> Option<i64> {
@@ -445,13 +586,18 @@ impl Step {
                     ))
                 }
             };
-            found.push((
-                "send",
-                Action::Send {
-                    payloads,
-                    endpoint: raw.endpoint.unwrap_or_default(),
-                },
-            ));
+            let endpoint = match raw.endpoint.as_deref() {
+                None | Some("track") => Endpoint::Track,
+                Some("import") => Endpoint::Import,
+                Some("engage") => Endpoint::Engage,
+                Some(other) => {
+                    return Err(format!(
+                        "`endpoint` is {}; expected \"track\", \"import\" or \"engage\"",
+                        crate::text::quoted(other)
+                    ))
+                }
+            };
+            found.push(("send", Action::Send { payloads, endpoint }));
         }
         let action = match found.len() {
             0 => {
@@ -472,35 +618,38 @@ impl Step {
         };
         let key = action.key();
         if raw.properties.is_some() && key != "track" {
-            return Err(format!("`properties` goes with `track`, not with `{key}`"));
+            return Err(format!(
+                "`properties` goes with `track`, not with `{key}`; expected it only on a `track` step"
+            ));
         }
         if raw.original.is_some() && key != "alias" {
-            return Err(format!("`original` goes with `alias`, not with `{key}`"));
+            return Err(format!(
+                "`original` goes with `alias`, not with `{key}`; expected it only on an `alias` step"
+            ));
         }
         if raw.endpoint.is_some() && key != "send" {
-            return Err(format!("`endpoint` goes with `send`, not with `{key}`"));
+            return Err(format!(
+                "`endpoint` goes with `send`, not with `{key}`; expected it only on a `send` step"
+            ));
         }
         match (&raw.device, action.needs_device()) {
             (None, true) => {
                 return Err(format!(
-                    "`{key}` runs on a device, but the step has no `device`; add \"device\": \"web\" (any name)"
+                    "`{key}` runs on a device, but the step has no `device`; expected e.g. \"device\": \"web\" (any name)"
                 ))
             }
             (Some(_), false) => {
-                return Err("`send` goes straight to the API and takes no `device`".into())
+                return Err(
+                    "`send` goes straight to the API and takes no `device`; expected no `device` on a `send` step"
+                        .into(),
+                )
             }
-            (Some(d), true) if d.is_empty() => return Err("`device` is empty".into()),
+            (Some(d), true) if d.is_empty() => {
+                return Err("`device` is empty; expected a device name such as \"web\"".into())
+            }
             _ => {}
         }
-        let advance = match &raw.after {
-            None => 1,
-            Some(a) => parse_after(a).ok_or_else(|| {
-                format!(
-                    "`after` is {}; expected a whole number and a unit, like \"30s\", \"5m\", \"2h\" or \"1d\"",
-                    crate::text::quoted(a)
-                )
-            })?,
-        };
+        let advance = raw.after.unwrap_or(1);
         Ok(Step {
             device: raw.device,
             action,
@@ -602,7 +751,7 @@ mod tests {
         assert!(e.message.contains("a string"));
         let e = parse_err(r#"{"name":"x","steps":[{"send":{},"endpoint":"people"}]}"#);
         assert!(
-            e.message.contains("unknown variant `people`"),
+            e.message.contains("`endpoint` is \"people\"; expected"),
             "{}",
             e.message
         );
