@@ -470,6 +470,31 @@ fn knobs_change_the_runs_and_are_shown() {
     assert!(screen(&t).contains("knobs: max_cluster 2 · guid_check off · identify_links true"));
 }
 
+#[test]
+fn v_cycles_the_knob_sets_of_the_scenarios_variants() {
+    let json = SHARED.trim_end().trim_end_matches('}').to_string()
+        + r#", "expect": { "variants": [
+            { "mode": "original", "knobs": { "max_cluster": 2 } },
+            { "mode": "simplified", "knobs": { "identify_links": true } },
+            { "mode": "legacy", "knobs": { "max_cluster": 2 } } ] } }"#;
+    let mut app = App::from_scenario(scenario(&json));
+    assert_eq!(app.knob_sets().len(), 3, "defaults + two distinct sets");
+    update(&mut app, Action::StepLast);
+    update(&mut app, Action::KnobsCycle);
+    assert_eq!(app.knobs.max_cluster, 2);
+    assert_eq!(app.run().config.knobs.max_cluster, 2);
+    assert_eq!(app.cursor, 6);
+    update(&mut app, Action::KnobsCycle);
+    assert!(app.knobs.identify_links);
+    update(&mut app, Action::KnobsCycle);
+    assert!(app.knobs.is_default());
+    // Without variants there is nothing to cycle.
+    let mut plain = tui_support::app();
+    update(&mut plain, Action::KnobsCycle);
+    assert!(plain.knobs.is_default());
+    assert!(plain.message.is_some());
+}
+
 fn any_action() -> impl Strategy<Value = Action> {
     prop_oneof![
         Just(Action::StepNext),
@@ -479,6 +504,7 @@ fn any_action() -> impl Strategy<Value = Action> {
         Just(Action::ModeNext),
         Just(Action::ModePrev),
         Just(Action::PlaybookCycle),
+        Just(Action::KnobsCycle),
         Just(Action::FocusNext),
         Just(Action::FocusPrev),
         Just(Action::ScrollDown),

@@ -80,6 +80,8 @@ pub enum Action {
     ModePrev,
     ModeSet(Mode),
     PlaybookCycle,
+    /// Cycle the knob sets: the defaults, then each set the scenario's `expect.variants` use.
+    KnobsCycle,
     FocusNext,
     FocusPrev,
     ScrollDown,
@@ -94,8 +96,15 @@ pub enum Action {
     ToggleHelp,
     CloseOverlay,
     Resize(u16, u16),
-    MouseScroll { column: u16, row: u16, down: bool },
-    MouseClick { column: u16, row: u16 },
+    MouseScroll {
+        column: u16,
+        row: u16,
+        down: bool,
+    },
+    MouseClick {
+        column: u16,
+        row: u16,
+    },
 }
 
 /// What `update` asks the terminal loop to do.
@@ -204,6 +213,35 @@ impl App {
         self.cache.clear();
         self.runs = runs_for(&self.scenario, self.playbook, knobs);
         self.after_change();
+    }
+
+    /// The knob sets worth showing: the defaults, then each distinct set the scenario's
+    /// `expect.variants` use.
+    pub fn knob_sets(&self) -> Vec<Knobs> {
+        let mut sets = vec![Knobs::default()];
+        let variants = self.scenario.expect.iter().flat_map(|e| &e.variants);
+        for k in variants.filter_map(|v| v.knobs) {
+            if !sets.contains(&k) {
+                sets.push(k);
+            }
+        }
+        sets
+    }
+
+    fn cycle_knobs(&mut self) {
+        let sets = self.knob_sets();
+        let i = sets.iter().position(|k| *k == self.knobs);
+        let next = sets[i.map_or(0, |i| (i + 1) % sets.len())];
+        if sets.len() == 1 && next == self.knobs {
+            self.message = Some("this scenario uses only the default knobs".into());
+            return;
+        }
+        self.set_knobs(next);
+        self.message = Some(if next.is_default() {
+            "knobs: the rule book's defaults".into()
+        } else {
+            "knobs: a variant from the scenario's expect block".into()
+        });
     }
 
     /// The run shown: the current mode under the current playbook setting.
@@ -602,6 +640,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::ModePrev => app.set_mode(app.mode.prev()),
         Action::ModeSet(m) => app.set_mode(m),
         Action::PlaybookCycle => app.cycle_playbook(),
+        Action::KnobsCycle => app.cycle_knobs(),
         Action::FocusNext => app.focus = app.focus.next(),
         Action::FocusPrev => app.focus = app.focus.prev(),
         Action::ScrollDown => app.scroll(1, false),

@@ -96,7 +96,7 @@ impl Group {
     pub fn title(self) -> &'static str {
         match self {
             Group::Steps => "Stepping",
-            Group::Modes => "Merge mode and playbook",
+            Group::Modes => "Merge mode, playbook and knobs",
             Group::Panes => "Panes and scrolling",
             Group::Views => "Views",
             Group::App => "App",
@@ -150,6 +150,7 @@ pub static BINDINGS: &[Binding] = &[
     b(&[k('2')], Action::ModeSet(Mode::Original), STEPPING, G::Modes, "Original ID Merge", None),
     b(&[k('3')], Action::ModeSet(Mode::Simplified), STEPPING, G::Modes, "Simplified ID Merge", None),
     b(&[k('p')], Action::PlaybookCycle, STEPPING, G::Modes, "playbook: follows mode → legacy → original → simplified", Some("playbook")),
+    b(&[k('v')], Action::KnobsCycle, STEPPING, G::Modes, "knobs: defaults → each variant in the scenario's expect block", None),
     b(&[code(KeyCode::Tab)], Action::FocusNext, MAIN, G::Panes, "focus the next pane", Some("focus")),
     b(&[code(KeyCode::BackTab)], Action::FocusPrev, MAIN, G::Panes, "focus the previous pane", None),
     b(&[k('j'), code(KeyCode::Down)], Action::ScrollDown, ALL, G::Panes, "scroll down (picker: next scenario)", Some("scroll")),

@@ -129,6 +129,22 @@ fn lines_for(app: &App, cols: &[Column; 3], which: usize, width: usize) -> Vec<L
             ));
         }
     }
+    let mode = Mode::ALL[which];
+    let why = app.scenario.expect.as_ref().and_then(|e| match mode {
+        Mode::Legacy => e.legacy.as_ref(),
+        Mode::Original => e.original.as_ref(),
+        Mode::Simplified => e.simplified.as_ref(),
+    });
+    if let Some(why) = why
+        .and_then(|o| o.why.as_deref())
+        .filter(|_| app.knobs.is_default())
+    {
+        out.push(Line::raw(""));
+        out.push(Line::styled("The scenario's note on the outcome", t.label));
+        for l in super::wrap(&vis(why), w.max(8)) {
+            out.push(Line::styled(format!("  {l}"), t.note));
+        }
+    }
     out
 }
 
