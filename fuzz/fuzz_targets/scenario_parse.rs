@@ -1,0 +1,20 @@
+//! Any bytes through the scenario parser, and valid scenarios through every mode: never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(scenario) = idscope::scenario::parse(text, "fuzz.json") {
+        if scenario.steps.len() > 2_000 {
+            return;
+        }
+        for mode in idscope::model::Mode::ALL {
+            let run = idscope::run::Run::new(&scenario, idscope::run::RunConfig::new(mode));
+            let _ = idscope::output::run_table(&run, run.steps.len());
+            let _ = idscope::output::run_json(&run, run.steps.len());
+        }
+    }
+});
