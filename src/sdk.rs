@@ -169,24 +169,47 @@ impl Device {
 
     /// SDK-TRACK: automatic properties, then super properties, then the caller's, then `token`.
     pub fn track(&self, event: &str, props: &Map<String, Value>, ctx: &mut Context) -> Payload {
-        let mut p = Map::new();
-        p.insert("time".into(), json!(ctx.time));
-        p.insert(
-            "$insert_id".into(),
-            Value::String(ctx.ids.insert_id(ctx.next_index)),
-        );
-        p.insert("mp_lib".into(), json!("web"));
+        // Precedence, later winning: automatic properties, super properties, the caller's,
+        // then `token`. Built straight in display order (identity fields first).
+        let automatic = |k: &str| -> Option<Value> {
+            match k {
+                "time" => Some(json!(ctx.time)),
+                "mp_lib" => Some(json!("web")),
+                _ => None,
+            }
+        };
+        let mut p = Map::with_capacity(DISPLAY_ORDER.len() + self.supers.len() + props.len());
+        for k in DISPLAY_ORDER {
+            let v = if *k == "token" {
+                Some(Value::String(ctx.token.to_string()))
+            } else if let Some(v) = props.get(*k).or_else(|| self.supers.get(*k)) {
+                Some(v.clone())
+            } else if *k == "$insert_id" {
+                Some(Value::String(ctx.ids.insert_id(ctx.next_index)))
+            } else {
+                automatic(k)
+            };
+            if let Some(v) = v {
+                p.insert((*k).to_string(), v);
+            }
+        }
         for (k, v) in &self.supers {
-            p.insert(k.clone(), v.clone());
+            if !DISPLAY_ORDER.contains(&k.as_str()) {
+                p.insert(k.clone(), props.get(k).unwrap_or(v).clone());
+            }
         }
         for (k, v) in props {
-            p.insert(k.clone(), v.clone());
+            if !DISPLAY_ORDER.contains(&k.as_str()) && !self.supers.contains_key(k) {
+                p.insert(k.clone(), v.clone());
+            }
         }
-        p.insert("token".into(), Value::String(ctx.token.to_string()));
         ctx.next_index += 1;
+        let mut body = Map::with_capacity(2);
+        body.insert("event".into(), Value::String(event.to_string()));
+        body.insert("properties".into(), Value::Object(p));
         Payload {
             endpoint: Endpoint::Track,
-            body: json!({ "event": event, "properties": display_ordered(p) }),
+            body: Value::Object(body),
         }
     }
 
@@ -332,16 +355,4 @@ impl Device {
             body: Value::Object(rec),
         })
     }
-}
-
-/// Reorders properties so identity fields come first; values are untouched.
-fn display_ordered(mut p: Map<String, Value>) -> Map<String, Value> {
-    let mut out = Map::new();
-    for k in DISPLAY_ORDER {
-        if let Some(v) = p.shift_remove(*k) {
-            out.insert((*k).to_string(), v);
-        }
-    }
-    out.extend(p);
-    out
 }
