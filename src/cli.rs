@@ -24,6 +24,14 @@ pub const EXIT_INVALID: i32 = 2;
 struct Cli {
     /// Scenario file or directory to explore (default: the bundled scenarios).
     path: Option<PathBuf>,
+    /// Explorer: capture the mouse (wheel scrolls, click selects).
+    #[arg(long)]
+    mouse: bool,
+    /// Explorer: where copies go: auto, osc52, tmux, none, or command:<program and args>.
+    #[arg(long, default_value = "auto", value_parser = parse_clipboard)]
+    clipboard: String,
+    #[command(flatten)]
+    knobs: KnobArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -105,6 +113,18 @@ struct ExportArgs {
     project_id: Option<String>,
     #[command(flatten)]
     knobs: KnobArgs,
+}
+
+/// Checks `--clipboard` (kept as text so the flag exists without the `tui` feature too).
+fn parse_clipboard(s: &str) -> Result<String, String> {
+    let ok = matches!(s, "auto" | "osc52" | "tmux" | "none")
+        || s.strip_prefix("command:")
+            .is_some_and(|c| !c.trim().is_empty());
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("expected auto, osc52, tmux, none or command:<program and args>".into())
+    }
 }
 
 fn parse_format(s: &str) -> Result<idscope::export::Format, String> {
@@ -205,7 +225,7 @@ pub fn main() -> i32 {
         Some(Command::Export(args)) => export(args),
         Some(Command::Resolve(args)) => crate::resolve_cmd::resolve(args),
         Some(Command::Gen(args)) => crate::resolve_cmd::gen(args),
-        None => explore(cli.path),
+        None => explore(cli.path, cli.mouse, &cli.clipboard, cli.knobs.knobs()),
     }
 }
 
@@ -399,12 +419,20 @@ fn check(paths: &[PathBuf]) -> i32 {
 }
 
 #[cfg(feature = "tui")]
-fn explore(path: Option<PathBuf>) -> i32 {
-    idscope::tui::main(path)
+fn explore(path: Option<PathBuf>, mouse: bool, clipboard: &str, knobs: Knobs) -> i32 {
+    let clipboard = idscope::clipboard::Setting::parse(clipboard).unwrap_or_default();
+    idscope::tui::explore(
+        path.as_deref(),
+        idscope::tui::ExploreOptions {
+            mouse,
+            knobs,
+            clipboard,
+        },
+    )
 }
 
 #[cfg(not(feature = "tui"))]
-fn explore(path: Option<PathBuf>) -> i32 {
+fn explore(path: Option<PathBuf>, _mouse: bool, _clipboard: &str, _knobs: Knobs) -> i32 {
     let path = path.unwrap_or_else(|| PathBuf::from("scenarios"));
     eprintln!(
         "This idscope was built without the `tui` feature, so the explorer is not available. Try:\n  idscope run {} --mode simplified --format table",

@@ -18,13 +18,15 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// Options of `idscope [FILE|DIR]`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExploreOptions {
     /// Capture the mouse (wheel scrolls, click selects). Off by default: capture disables the
     /// terminal's own text selection.
     pub mouse: bool,
     /// The rule book's knobs (`--max-cluster`, `--guid-check`, `--identify-links`).
     pub knobs: crate::model::Knobs,
+    /// Where copies go (`--clipboard`); `auto` picks from the environment.
+    pub clipboard: crate::clipboard::Setting,
 }
 
 impl ExploreOptions {
@@ -33,6 +35,7 @@ impl ExploreOptions {
         ExploreOptions {
             mouse: std::env::var_os("IDSCOPE_MOUSE").is_some_and(|v| v == "1"),
             knobs: crate::model::Knobs::default(),
+            clipboard: crate::clipboard::Setting::Auto,
         }
     }
 }
