@@ -53,6 +53,8 @@ enum Command {
     Resolve(crate::resolve_cmd::ResolveArgs),
     /// Write a realistic synthetic export (deterministic per seed).
     Gen(crate::resolve_cmd::GenArgs),
+    /// Start the explorer on a new, empty scenario with one device (the playground).
+    New,
     /// Print the JSON Schema of the scenario format (also shipped as scenarios/scenario.schema.json).
     Schema,
     /// Parse and validate only; exit 2 on invalid input.
@@ -222,6 +224,7 @@ pub fn main() -> i32 {
         Some(Command::Check { paths }) => check(&paths),
         Some(Command::Validate { paths }) => validate(&paths),
         Some(Command::Schema) => schema(),
+        Some(Command::New) => new_scenario(cli.mouse, &cli.clipboard, cli.knobs.knobs()),
         Some(Command::Export(args)) => export(args),
         Some(Command::Resolve(args)) => crate::resolve_cmd::resolve(args),
         Some(Command::Gen(args)) => crate::resolve_cmd::gen(args),
@@ -429,6 +432,24 @@ fn explore(path: Option<PathBuf>, mouse: bool, clipboard: &str, knobs: Knobs) ->
             clipboard,
         },
     )
+}
+
+#[cfg(feature = "tui")]
+fn new_scenario(mouse: bool, clipboard: &str, knobs: Knobs) -> i32 {
+    let clipboard = idscope::clipboard::Setting::parse(clipboard).unwrap_or_default();
+    idscope::tui::new_scenario(idscope::tui::ExploreOptions {
+        mouse,
+        knobs,
+        clipboard,
+    })
+}
+
+#[cfg(not(feature = "tui"))]
+fn new_scenario(_mouse: bool, _clipboard: &str, _knobs: Knobs) -> i32 {
+    eprintln!(
+        "This idscope was built without the `tui` feature, so the playground is not available."
+    );
+    EXIT_INVALID
 }
 
 #[cfg(not(feature = "tui"))]

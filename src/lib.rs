@@ -22,6 +22,7 @@ pub mod playbook;
 pub mod resolver;
 pub mod rules;
 pub mod run;
+pub mod save;
 pub mod scenario;
 pub mod sdk;
 pub mod stream;

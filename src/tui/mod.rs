@@ -40,6 +40,13 @@ impl ExploreOptions {
     }
 }
 
+/// `idscope new`: the explorer on a new, empty scenario with one device (issue 8).
+pub fn new_scenario(opts: ExploreOptions) -> i32 {
+    let _ = opts;
+    eprintln!("error: the playground (`idscope new`) is not built yet");
+    2
+}
+
 /// Opens the explorer on a scenario file or directory (None: the bundled scenarios).
 /// Returns the process exit code.
 pub fn main(path: Option<PathBuf>) -> i32 {
