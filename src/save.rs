@@ -1,2 +1,168 @@
 //! Writing a [`Scenario`](crate::Scenario) back to the scenario file format, so that an
 //! edited scenario saves and loads to the same run (issue 8).
+//!
+//! [`to_json`] is the inverse of [`crate::scenario::parse`]: `parse(&to_json(s)) == s` for
+//! every scenario the parser can produce. Keys come in a fixed order (`$schema`, name,
+//! description, token, start, devices, steps, expect), so saving twice gives the same bytes.
+
+use crate::model::Endpoint;
+use crate::scenario::{Action, Scenario, Step};
+use serde_json::{Map, Value};
+
+/// The scenario as pretty-printed JSON in the scenario file format, ending in a newline.
+pub fn to_json(scenario: &Scenario) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&to_value(scenario)).expect("a JSON value always serializes");
+    text.push('\n');
+    text
+}
+
+/// The scenario as a JSON value (keys in file order).
+pub fn to_value(s: &Scenario) -> Value {
+    let mut top = Map::new();
+    if let Some(schema) = &s.schema {
+        top.insert("$schema".into(), Value::String(schema.clone()));
+    }
+    top.insert("name".into(), Value::String(s.name.clone()));
+    if let Some(d) = &s.description {
+        top.insert("description".into(), Value::String(d.clone()));
+    }
+    top.insert("token".into(), Value::String(s.token.clone()));
+    top.insert("start".into(), Value::String(format_start(s.start)));
+    let mut devices = Map::new();
+    for (name, spec) in &s.devices {
+        let mut d = Map::new();
+        if let Some(id) = &spec.device_id {
+            d.insert("device_id".into(), Value::String(id.clone()));
+        }
+        if let Some(lib) = &spec.lib {
+            d.insert("lib".into(), Value::String(lib.clone()));
+        }
+        devices.insert(name.clone(), Value::Object(d));
+    }
+    top.insert("devices".into(), Value::Object(devices));
+    top.insert(
+        "steps".into(),
+        Value::Array(s.steps.iter().map(step_value).collect()),
+    );
+    if let Some(expect) = &s.expect {
+        top.insert(
+            "expect".into(),
+            serde_json::to_value(expect).expect("expect serializes"),
+        );
+    }
+    Value::Object(top)
+}
+
+/// One step: `device`, the action key (and its companions), `after`, `note`.
+pub fn step_value(step: &Step) -> Value {
+    let mut m = Map::new();
+    if let Some(d) = &step.device {
+        m.insert("device".into(), Value::String(d.clone()));
+    }
+    let s = |v: &str| Value::String(v.to_string());
+    match &step.action {
+        Action::Track { event, properties } => {
+            m.insert("track".into(), s(event));
+            if !properties.is_empty() {
+                m.insert("properties".into(), Value::Object(properties.clone()));
+            }
+        }
+        Action::Identify(id) => {
+            m.insert("identify".into(), s(id));
+        }
+        Action::Alias { alias, original } => {
+            m.insert("alias".into(), s(alias));
+            if let Some(o) = original {
+                m.insert("original".into(), s(o));
+            }
+        }
+        Action::Reset { device_id } => {
+            let v = match device_id {
+                None => Value::Bool(true),
+                Some(id) => {
+                    let mut p = Map::new();
+                    p.insert("device_id".into(), s(id));
+                    Value::Object(p)
+                }
+            };
+            m.insert("reset".into(), v);
+        }
+        Action::Register(p) => {
+            m.insert("register".into(), Value::Object(p.clone()));
+        }
+        Action::PeopleSet(p) => {
+            m.insert("people_set".into(), Value::Object(p.clone()));
+        }
+        Action::Visit(page) => {
+            m.insert("visit".into(), s(page));
+        }
+        Action::Signup(u) => {
+            m.insert("signup".into(), s(u));
+        }
+        Action::Login(u) => {
+            m.insert("login".into(), s(u));
+        }
+        Action::Logout => {
+            m.insert("logout".into(), Value::Bool(true));
+        }
+        Action::Send { payloads, endpoint } => {
+            let v = match payloads.as_slice() {
+                [one] => one.clone(),
+                many => Value::Array(many.to_vec()),
+            };
+            m.insert("send".into(), v);
+            if *endpoint != Endpoint::Track {
+                m.insert("endpoint".into(), s(endpoint.as_str()));
+            }
+        }
+    }
+    if step.advance != 1 {
+        m.insert("after".into(), Value::String(format_after(step.advance)));
+    }
+    if let Some(n) = &step.note {
+        m.insert("note".into(), s(n));
+    }
+    Value::Object(m)
+}
+
+/// `after` for a clock advance in seconds: the largest unit that divides it exactly
+/// ("30s", "5m", "2h", "1d"). Negative advances cannot be written and are clamped to "0s".
+pub fn format_after(seconds: i64) -> String {
+    let n = seconds.max(0);
+    for (unit, scale) in [('d', 86_400), ('h', 3_600), ('m', 60)] {
+        if n > 0 && n % scale == 0 {
+            return format!("{}{unit}", n / scale);
+        }
+    }
+    format!("{n}s")
+}
+
+/// `start` as RFC 3339 in UTC, e.g. `2026-01-01T09:00:00Z`.
+pub fn format_start(unix: i64) -> String {
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| crate::scenario::DEFAULT_START.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn after_picks_the_largest_exact_unit() {
+        assert_eq!(format_after(30), "30s");
+        assert_eq!(format_after(300), "5m");
+        assert_eq!(format_after(7200), "2h");
+        assert_eq!(format_after(86_400), "1d");
+        assert_eq!(format_after(90), "90s");
+        assert_eq!(format_after(5400), "90m");
+        assert_eq!(format_after(0), "0s");
+    }
+
+    #[test]
+    fn start_is_rfc3339_utc() {
+        assert_eq!(format_start(1_767_258_000), "2026-01-01T09:00:00Z");
+    }
+}
