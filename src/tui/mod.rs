@@ -7,6 +7,8 @@
 //! dispatch, the hint bar and the help overlay.
 
 pub mod app;
+pub mod copy;
+pub mod export_menu;
 pub mod keymap;
 pub mod layout;
 pub mod source;
@@ -91,6 +93,7 @@ pub fn explore(path: Option<&Path>, opts: ExploreOptions) -> i32 {
         }
     };
     app.mouse = opts.mouse;
+    app.clipboard = crate::clipboard::choose(&crate::clipboard::Env::detect(), &opts.clipboard);
     app.set_knobs(opts.knobs);
     app.theme = theme::Theme::from_env();
     if several {

@@ -33,9 +33,16 @@ pub fn run(app: &mut App) -> color_eyre::Result<()> {
             terminal.draw(|f| f.render_widget(&*app, f.area()))?;
             let ev = event::read()?;
             if let Some(action) = keymap::map_event(&ev, app) {
-                let effects = update(app, action);
-                if effects.contains(&Effect::Quit) {
-                    return Ok(());
+                for effect in update(app, action) {
+                    match effect {
+                        Effect::Quit => return Ok(()),
+                        Effect::Copy { what, data } => {
+                            // OSC 52 must reach the real terminal: stdout, between frames.
+                            let mut out = stdout();
+                            let msg = super::copy::execute(&app.clipboard, &what, &data, &mut out);
+                            app.message = Some(msg);
+                        }
+                    }
                 }
             }
         }

@@ -245,6 +245,9 @@ impl Widget for &App {
                 .render(r, buf);
             }
         }
+        if let Some(menu) = &self.export_menu {
+            crate::tui::export_menu::render(self, menu, a.body, buf);
+        }
     }
 }
 
