@@ -53,10 +53,7 @@ impl Serialize for RunJson<'_> {
                 "simplified.identify_links": k.identify_links,
             }),
         )?;
-        m.serialize_entry(
-            "steps",
-            &Seq(run.steps[..until].iter().map(|st| StepJson(st))),
-        )?;
+        m.serialize_entry("steps", &Seq(run.steps[..until].iter().map(StepJson)))?;
         m.serialize_entry(
             "events",
             &Seq(run.events[..n_events]
