@@ -236,19 +236,24 @@ fn report(e: &LoadError) {
     eprintln!("error: {}", visible(&e.to_string()));
 }
 
+/// Loads the scenario a command names, reporting a bad file (None: exit 2).
+fn load_or_report(file: &std::path::Path) -> Option<idscope::Scenario> {
+    load_file(file).map_err(|e| report(&e)).ok()
+}
+
+fn config(mode: ModeArg, playbook: Option<ModeArg>, knobs: &KnobArgs) -> RunConfig {
+    RunConfig {
+        mode: mode.into(),
+        playbook: playbook.map(Mode::from),
+        knobs: knobs.knobs(),
+    }
+}
+
 fn run(args: RunArgs) -> i32 {
-    let scenario = match load_file(&args.file) {
-        Ok(s) => s,
-        Err(e) => {
-            report(&e);
-            return EXIT_INVALID;
-        }
+    let Some(scenario) = load_or_report(&args.file) else {
+        return EXIT_INVALID;
     };
-    let config = RunConfig {
-        mode: args.mode.into(),
-        playbook: args.playbook.map(Mode::from),
-        knobs: args.knobs.knobs(),
-    };
+    let config = config(args.mode, args.playbook, &args.knobs);
     let total = scenario.steps.len();
     let until = match args.until {
         None => total,
@@ -283,7 +288,7 @@ fn run(args: RunArgs) -> i32 {
 }
 
 /// Writes data to stdout; a closed pipe (`| head`) is not an error worth a panic.
-fn write_stdout(text: &str) -> i32 {
+pub fn write_stdout(text: &str) -> i32 {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => EXIT_OK,
@@ -296,18 +301,10 @@ fn write_stdout(text: &str) -> i32 {
 }
 
 fn export(args: ExportArgs) -> i32 {
-    let scenario = match load_file(&args.file) {
-        Ok(s) => s,
-        Err(e) => {
-            report(&e);
-            return EXIT_INVALID;
-        }
+    let Some(scenario) = load_or_report(&args.file) else {
+        return EXIT_INVALID;
     };
-    let config = RunConfig {
-        mode: args.mode.into(),
-        playbook: args.playbook.map(Mode::from),
-        knobs: args.knobs.knobs(),
-    };
+    let config = config(args.mode, args.playbook, &args.knobs);
     let run = Run::new(&scenario, config);
     let opts = idscope::export::Options {
         format: args.format,

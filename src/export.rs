@@ -725,7 +725,7 @@ fn url_component(s: &str) -> String {
 }
 
 /// An RFC 4180 field.
-fn csv_field(s: &str) -> String {
+pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -279,15 +279,7 @@ pub fn resolve(args: ResolveArgs) -> i32 {
             s
         }
     };
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => EXIT_OK,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
-        Err(e) => {
-            eprintln!("error: cannot write output: {e}");
-            EXIT_INVALID
-        }
-    }
+    crate::cli::write_stdout(&text)
 }
 
 /// Reports a malformed line; returns false when it is fatal (`--strict`).

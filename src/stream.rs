@@ -536,9 +536,9 @@ impl Stream {
         rows.sort_unstable();
         let mut s = String::from("distinct_id,resolved_distinct_id\n");
         for (a, b) in rows {
-            s.push_str(&csv_field(a));
+            s.push_str(&crate::export::csv_field(a));
             s.push(',');
-            s.push_str(&csv_field(b));
+            s.push_str(&crate::export::csv_field(b));
             s.push('\n');
         }
         s
@@ -618,14 +618,6 @@ fn rfc3339(t: f64) -> String {
                 .ok()
         })
         .unwrap_or_else(|| t.to_string())
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 #[cfg(test)]
