@@ -218,11 +218,7 @@ fn step(app: &mut App, menu: &mut Menu, ev: KeyEvent) -> Vec<Effect> {
                 text.pop();
             }
             KeyCode::Char('u') if ctrl => text.clear(),
-            KeyCode::Char(c) if !ctrl && !c.is_control() => {
-                if text.len() < 4096 {
-                    text.push(c);
-                }
-            }
+            KeyCode::Char(c) if !ctrl && !c.is_control() && text.len() < 4096 => text.push(c),
             KeyCode::Enter => {
                 let path = PathBuf::from(text.trim());
                 if text.trim().is_empty() {

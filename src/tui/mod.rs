@@ -9,6 +9,7 @@
 pub mod app;
 pub mod copy;
 pub mod export_menu;
+pub mod export_view;
 pub mod keymap;
 pub mod layout;
 pub mod source;
@@ -59,6 +60,10 @@ pub fn main(path: Option<PathBuf>) -> i32 {
 /// opened, when stdout is not a terminal (with a hint to use `idscope run`), or when the
 /// terminal fails.
 pub fn explore(path: Option<&Path>, opts: ExploreOptions) -> i32 {
+    // A raw export (JSONL/NDJSON, gzip, an array of events) opens the export view.
+    if let Some(p) = path.filter(|p| p.is_file() && export_view::load::is_export(p)) {
+        return export_view::explore(p, &opts);
+    }
     let entries = match source::load(path) {
         Ok(e) => e,
         Err(message) => {
