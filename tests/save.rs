@@ -159,7 +159,7 @@ fn every_bundled_scenario_round_trips_and_runs_the_same() {
         assert_eq!(back, s, "{name}");
         for mode in [Mode::Legacy, Mode::Original, Mode::Simplified] {
             let config = RunConfig::new(mode);
-            let a = run_json(&Run::new(&s, config.clone()), s.steps.len());
+            let a = run_json(&Run::new(&s, config), s.steps.len());
             let b = run_json(&Run::new(&back, config), back.steps.len());
             assert_eq!(a, b, "{name} under {mode}: the saved file runs differently");
         }

@@ -299,7 +299,7 @@ fn hints_and_help_come_from_the_table() {
         labels,
         [
             "step", "mode", "playbook", "focus", "scroll", "detail", "events", "compare", "open",
-            "copy", "export", "help", "quit"
+            "copy", "export", "add", "save", "help", "quit"
         ]
     );
     let help: Vec<_> = keymap::help_sections()

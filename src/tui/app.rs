@@ -113,6 +113,24 @@ pub enum Action {
     ExportMenu,
     /// A key while the export menu is open (it takes text).
     MenuKey(crossterm::event::KeyEvent),
+    /// `n`: a new, empty scenario (the playground).
+    NewScenario,
+    /// `a`: the add-step prompt.
+    AddStep,
+    /// `d`: delete the step under the cursor.
+    DeleteStep,
+    /// `u`: undo the last edit.
+    Undo,
+    /// Ctrl-R: redo.
+    Redo,
+    /// `K`: move the step under the cursor up.
+    MoveStepUp,
+    /// `J`: move the step under the cursor down.
+    MoveStepDown,
+    /// `s`: save as a scenario file.
+    Save,
+    /// A key while a playground prompt is open (they take text).
+    PromptKey(crossterm::event::KeyEvent),
 }
 
 /// What `update` asks the terminal loop to do.
@@ -159,6 +177,11 @@ pub struct App {
     pub export_menu: Option<super::export_menu::Menu>,
     /// Clipboard backends, chosen once at start (none in tests).
     pub clipboard: Vec<crate::clipboard::Backend>,
+    /// The scenario was edited and not saved since (live reload must not replace it; quit
+    /// asks first).
+    pub dirty: bool,
+    /// Editing history and the open prompt of the playground (`a`, `d`, `u`, `s`, …).
+    pub playground: super::playground::Playground,
 }
 
 fn runs_for(scenario: &Scenario, playbook: Option<Mode>, knobs: Knobs) -> [Run; 3] {
@@ -208,6 +231,8 @@ impl App {
             clusters: Vec::new(),
             export_menu: None,
             clipboard: Vec::new(),
+            dirty: false,
+            playground: Default::default(),
         };
         app.cursor = app.min_cursor();
         app.clusters = views::clusters::diff(&app);
@@ -389,6 +414,21 @@ impl App {
         self.after_change();
     }
 
+    /// Replaces the scenario with an edited version (the playground): replays the three
+    /// modes and puts the cursor on step `cursor` (clamped).
+    pub fn replace_scenario(&mut self, scenario: Scenario, cursor: usize) {
+        self.scenario = scenario;
+        self.cache.clear();
+        self.runs = runs_for(&self.scenario, self.playbook, self.knobs);
+        self.cursor = cursor.clamp(self.min_cursor(), self.total_steps());
+        self.after_change();
+    }
+
+    /// Opens the picker's entry `index` (the playground, after unsaved changes are settled).
+    pub fn open_entry_at(&mut self, index: usize) {
+        self.open_entry(index);
+    }
+
     fn open_entry(&mut self, index: usize) {
         let Some(entry) = self.entries.get(index) else {
             return;
@@ -400,6 +440,7 @@ impl App {
             Ok(s) => {
                 self.scenario = s.clone();
                 self.current = index;
+                super::playground::reset(self);
                 self.cache.clear();
                 self.runs = runs_for(&self.scenario, self.playbook, self.knobs);
                 self.cursor = self.min_cursor();
@@ -641,6 +682,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if !matches!(action, Action::Resize(..)) {
         app.message = None;
     }
+    if app.playground.prompt.is_some() && !super::playground::passes(&action) {
+        return Vec::new();
+    }
     if app.export_menu.is_some() && !super::export_menu::passes(&action) {
         return Vec::new();
     }
@@ -648,10 +692,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         return Vec::new();
     }
     match action {
-        Action::Quit => {
-            app.should_quit = true;
-            return vec![Effect::Quit];
-        }
+        Action::Quit => return super::playground::quit(app),
         Action::StepNext => app.set_cursor(app.cursor.saturating_add(1)),
         Action::StepPrev => app.set_cursor(app.cursor.saturating_sub(1)),
         Action::StepFirst => app.set_cursor(0),
@@ -673,6 +714,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         },
         Action::PickerOpen => {
             if let Some(Overlay::Picker { selected }) = app.overlay {
+                if !super::playground::may_open(app, selected) {
+                    return Vec::new();
+                }
                 app.open_entry(selected);
             }
         }
@@ -719,6 +763,15 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::CopyUntil => return super::copy::copy_until(app),
         Action::ExportMenu => return super::export_menu::open(app),
         Action::MenuKey(key) => return super::export_menu::key(app, key),
+        Action::NewScenario => return super::playground::new(app),
+        Action::AddStep => return super::playground::open_add(app),
+        Action::DeleteStep => return super::playground::delete(app),
+        Action::Undo => return super::playground::undo(app),
+        Action::Redo => return super::playground::redo(app),
+        Action::MoveStepUp => return super::playground::move_step(app, true),
+        Action::MoveStepDown => return super::playground::move_step(app, false),
+        Action::Save => return super::playground::open_save(app, None),
+        Action::PromptKey(key) => return super::playground::key(app, key),
     }
     Vec::new()
 }

@@ -81,15 +81,17 @@ pub enum Group {
     Modes,
     Panes,
     Views,
+    Edit,
     App,
 }
 
 impl Group {
-    pub const ALL: [Group; 5] = [
+    pub const ALL: [Group; 6] = [
         Group::Steps,
         Group::Modes,
         Group::Panes,
         Group::Views,
+        Group::Edit,
         Group::App,
     ];
 
@@ -99,6 +101,7 @@ impl Group {
             Group::Modes => "Merge mode, playbook and knobs",
             Group::Panes => "Panes and scrolling",
             Group::Views => "Views",
+            Group::Edit => "Playground: edit and save",
             Group::App => "App",
         }
     }
@@ -165,6 +168,14 @@ pub static BINDINGS: &[Binding] = &[
     b(&[k('y')], Action::CopySelected, STEPPING | DETAIL, G::Views, "copy the selected payload (pretty JSON, as sent)", Some("copy")),
     b(&[k('Y')], Action::CopyUntil, STEPPING | DETAIL, G::Views, "copy every event up to the cursor (NDJSON, events only)", None),
     b(&[k('x')], Action::ExportMenu, STEPPING | DETAIL, G::Views, "export: pick a format and scope, then copy or write a file", Some("export")),
+    b(&[k('a')], Action::AddStep, MAIN, G::Edit, "add a step after the cursor (pick action, device, id)", Some("add")),
+    b(&[k('d')], Action::DeleteStep, MAIN, G::Edit, "delete the step under the cursor", None),
+    b(&[k('K')], Action::MoveStepUp, MAIN, G::Edit, "move the step up", None),
+    b(&[k('J')], Action::MoveStepDown, MAIN, G::Edit, "move the step down", None),
+    b(&[k('u')], Action::Undo, MAIN, G::Edit, "undo the last edit", None),
+    b(&[ctrl('r')], Action::Redo, MAIN, G::Edit, "redo", None),
+    b(&[k('s')], Action::Save, MAIN, G::Edit, "save as a scenario file (asks for a path)", Some("save")),
+    b(&[k('n')], Action::NewScenario, MAIN, G::Edit, "new, empty scenario with one device", None),
     b(&[k('?')], Action::ToggleHelp, ALL, G::App, "this help", Some("help")),
     b(&[code(KeyCode::Esc)], Action::CloseOverlay, OVERLAYS, G::App, "close the overlay", Some("close")),
     b(&[k('q'), ctrl('c')], Action::Quit, ALL, G::App, "quit", Some("quit")),
@@ -203,6 +214,11 @@ pub fn map_key(ev: &KeyEvent, context: u8) -> Option<Action> {
 /// Any terminal event → an action (keys through the table; mouse only when enabled).
 pub fn map_event(ev: &Event, app: &App) -> Option<Action> {
     match ev {
+        // A playground prompt takes every key (they take text), Ctrl-C included: it asks
+        // before dropping unsaved changes.
+        Event::Key(key) if app.playground.prompt.is_some() => {
+            (key.kind != KeyEventKind::Release).then_some(Action::PromptKey(*key))
+        }
         // The export menu takes every key (its path prompt takes text); Ctrl-C still quits.
         Event::Key(key) if app.export_menu.is_some() => match map_key(key, 0) {
             Some(Action::Quit) => Some(Action::Quit),
@@ -240,6 +256,8 @@ pub fn allowed(action: Action, context: u8) -> bool {
         Action::MouseScroll { .. } | Action::MouseClick { .. } => true,
         // Sent only while the export menu is open, which decides.
         Action::MenuKey(_) => true,
+        // Sent only while a playground prompt is open, which decides.
+        Action::PromptKey(_) => true,
         a => BINDINGS
             .iter()
             .any(|bnd| bnd.action == a && bnd.when & context != 0),

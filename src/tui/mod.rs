@@ -12,6 +12,7 @@ pub mod export_menu;
 pub mod export_view;
 pub mod keymap;
 pub mod layout;
+pub mod playground;
 pub mod source;
 mod terminal;
 pub mod theme;
@@ -44,10 +45,29 @@ impl ExploreOptions {
 }
 
 /// `idscope new`: the explorer on a new, empty scenario with one device (issue 8).
+/// Exit codes as for [`explore`]: 0 after quitting, 2 when stdout is not a terminal or the
+/// terminal fails.
 pub fn new_scenario(opts: ExploreOptions) -> i32 {
-    let _ = opts;
-    eprintln!("error: the playground (`idscope new`) is not built yet");
-    2
+    if !std::io::stdout().is_terminal() {
+        eprintln!(
+            "idscope: the playground needs a terminal, and stdout is not one.\n\
+             For scripts and pipes, write a scenario file and use:\n  idscope run FILE --mode simplified --format table"
+        );
+        return 2;
+    }
+    let mut app = playground::new_app();
+    app.mouse = opts.mouse;
+    app.clipboard = crate::clipboard::choose(&crate::clipboard::Env::detect(), &opts.clipboard);
+    app.set_knobs(opts.knobs);
+    app.theme = theme::Theme::from_env();
+    let _ = color_eyre::install();
+    match terminal::run(&mut app) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: the terminal failed: {e:?}");
+            2
+        }
+    }
 }
 
 /// Opens the explorer on a scenario file or directory (None: the bundled scenarios).

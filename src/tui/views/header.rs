@@ -33,11 +33,21 @@ impl Widget for &Header<'_> {
             Constraint::Length(step.chars().count() as u16),
         ])
         .areas(top);
-        Paragraph::new(Line::from(vec![
+        let mut name = vec![
             Span::styled(" idscope ", t.key),
             Span::styled(vis(&app.scenario.name), t.title),
-        ]))
-        .render(name_area, buf);
+        ];
+        if app.dirty {
+            let branch = match app.playground.branch {
+                Some(k) => format!(" · branched after step {k}"),
+                None => String::new(),
+            };
+            name.push(Span::styled(
+                format!("  ● modified{branch} (s saves)"),
+                t.message,
+            ));
+        }
+        Paragraph::new(Line::from(name)).render(name_area, buf);
         Paragraph::new(Span::styled(step, t.title)).render(step_area, buf);
 
         let mut spans = vec![Span::raw(" ")];

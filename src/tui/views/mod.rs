@@ -248,6 +248,9 @@ impl Widget for &App {
         if let Some(menu) = &self.export_menu {
             crate::tui::export_menu::render(self, menu, a.body, buf);
         }
+        if let Some(prompt) = &self.playground.prompt {
+            crate::tui::playground::view::render(self, prompt, a.body, buf);
+        }
     }
 }
 

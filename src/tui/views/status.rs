@@ -16,13 +16,19 @@ impl Widget for &Status<'_> {
         let width = area.width as usize;
         let mut spans: Vec<Span> = vec![Span::raw(" ")];
         let mut used = 1;
-        if let Some(m) = &app.message {
+        let tip = crate::tui::playground::suggest::status_text(app);
+        if let Some(m) = app.message.as_ref().or(tip.as_ref()) {
             let m = super::fit(&super::vis(m), width.saturating_sub(2));
             used += m.chars().count() + 3;
             spans.push(Span::styled(m, t.message));
             spans.push(Span::raw("   "));
         }
-        let hints = keymap::hints(app.context());
+        // A playground prompt shows its own keys; the main screen's do not apply there.
+        let hints = if app.playground.prompt.is_some() {
+            Vec::new()
+        } else {
+            keymap::hints(app.context())
+        };
         // Keep "? help" (and quit) reachable: drop hints from the middle when short of room.
         let cost = |(k, l): &(String, &str)| k.chars().count() + l.chars().count() + 3;
         let mut chosen: Vec<&(String, &str)> = Vec::new();
