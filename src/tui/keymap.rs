@@ -178,7 +178,7 @@ pub static BINDINGS: &[Binding] = &[
     b(&[k('n')], Action::NewScenario, MAIN, G::Edit, "new, empty scenario with one device", None),
     b(&[k('?')], Action::ToggleHelp, ALL, G::App, "this help", Some("help")),
     b(&[code(KeyCode::Esc)], Action::CloseOverlay, OVERLAYS, G::App, "close the overlay", Some("close")),
-    b(&[k('q'), ctrl('c')], Action::Quit, ALL, G::App, "quit", Some("quit")),
+    b(&[k('q'), ctrl('c')], Action::Quit, ALL, G::App, "quit (asks first when edits are unsaved)", Some("quit")),
 ];
 
 /// Whether a key event matches `key`.
