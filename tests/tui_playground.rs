@@ -823,3 +823,15 @@ fn tmux_builds_a_two_device_signup_from_scratch_and_saves_it() {
     let run = Run::new(&loaded, RunConfig::new(Mode::Simplified));
     assert_eq!(run.clusters(4).len(), 1, "both devices belong to alice");
 }
+
+#[test]
+fn idscope_new_without_a_terminal_says_so_and_exits_2() {
+    let out = std::process::Command::new(e2e::bin())
+        .arg("new")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs a terminal"), "{err}");
+}
