@@ -113,6 +113,8 @@ pub enum Action {
     ExportMenu,
     /// A key while the export menu is open (it takes text).
     MenuKey(crossterm::event::KeyEvent),
+    /// The event loop's idle tick: the open scenario file is checked for changes.
+    Tick,
     /// `n`: a new, empty scenario (the playground).
     NewScenario,
     /// `a`: the add-step prompt.
@@ -177,6 +179,8 @@ pub struct App {
     pub export_menu: Option<super::export_menu::Menu>,
     /// Clipboard backends, chosen once at start (none in tests).
     pub clipboard: Vec<crate::clipboard::Backend>,
+    /// The open scenario's file, polled for changes on each tick (live reload).
+    pub watch: Option<super::reload::Watch>,
     /// The scenario was edited and not saved since (live reload must not replace it; quit
     /// asks first).
     pub dirty: bool,
@@ -231,6 +235,7 @@ impl App {
             clusters: Vec::new(),
             export_menu: None,
             clipboard: Vec::new(),
+            watch: None,
             dirty: false,
             playground: Default::default(),
         };
@@ -679,7 +684,7 @@ fn first_line(s: &str) -> &str {
 /// Applies one action. Actions the current screen has no key for are ignored (an open
 /// overlay swallows navigation); `Quit` always works.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
-    if !matches!(action, Action::Resize(..)) {
+    if !matches!(action, Action::Resize(..) | Action::Tick) {
         app.message = None;
     }
     if app.playground.prompt.is_some() && !super::playground::passes(&action) {
@@ -763,6 +768,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::CopyUntil => return super::copy::copy_until(app),
         Action::ExportMenu => return super::export_menu::open(app),
         Action::MenuKey(key) => return super::export_menu::key(app, key),
+        Action::Tick => super::reload::tick(app),
         Action::NewScenario => return super::playground::new(app),
         Action::AddStep => return super::playground::open_add(app),
         Action::DeleteStep => return super::playground::delete(app),

@@ -374,7 +374,7 @@ fn write(app: &mut App, menu: &mut Menu, path: PathBuf, overwrite: bool) -> Vec<
 pub fn passes(action: &Action) -> bool {
     matches!(
         action,
-        Action::Quit | Action::Resize(..) | Action::MenuKey(_)
+        Action::Quit | Action::Resize(..) | Action::MenuKey(_) | Action::Tick
     )
 }
 

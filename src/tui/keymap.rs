@@ -256,6 +256,7 @@ pub fn allowed(action: Action, context: u8) -> bool {
         Action::MouseScroll { .. } | Action::MouseClick { .. } => true,
         // Sent only while the export menu is open, which decides.
         Action::MenuKey(_) => true,
+        Action::Tick => true,
         // Sent only while a playground prompt is open, which decides.
         Action::PromptKey(_) => true,
         a => BINDINGS

@@ -31,7 +31,13 @@ pub fn run(app: &mut App) -> color_eyre::Result<()> {
         update(app, super::app::Action::Resize(size.width, size.height));
         loop {
             terminal.draw(|f| f.render_widget(&*app, f.area()))?;
+            // Poll so the open file can be checked for changes while idle (live reload).
+            if !event::poll(std::time::Duration::from_millis(250))? {
+                update(app, super::app::Action::Tick);
+                continue;
+            }
             let ev = event::read()?;
+            super::panic_key::check(&ev);
             if let Some(action) = keymap::map_event(&ev, app) {
                 for effect in update(app, action) {
                     match effect {

@@ -540,6 +540,7 @@ fn run(app: &mut ExportApp) -> color_eyre::Result<()> {
                 continue;
             }
             let ev = crossterm::event::read()?;
+            super::panic_key::check(&ev);
             if let Some(action) = map_event(app, &ev) {
                 for effect in update(app, action) {
                     match effect {

@@ -17,7 +17,9 @@ impl Widget for &Status<'_> {
         let mut spans: Vec<Span> = vec![Span::raw(" ")];
         let mut used = 1;
         let tip = crate::tui::playground::suggest::status_text(app);
-        if let Some(m) = app.message.as_ref().or(tip.as_ref()) {
+        // A broken scenario file on disk stays reported until it is fixed (live reload).
+        let broken = crate::tui::reload::error(app).map(str::to_string);
+        if let Some(m) = app.message.as_ref().or(broken.as_ref()).or(tip.as_ref()) {
             let m = super::fit(&super::vis(m), width.saturating_sub(2));
             used += m.chars().count() + 3;
             spans.push(Span::styled(m, t.message));
