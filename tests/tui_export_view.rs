@@ -259,3 +259,73 @@ fn hostile_ids_render_escaped_and_fit_at_any_size() {
     let s = draw(&mut app, 80, 24);
     assert!(!s.contains('\u{202e}'));
 }
+
+/// The real binary on an export in tmux: list, timeline, mode switch, quit.
+#[test]
+fn export_view_in_tmux() {
+    use std::process::Command;
+    use std::time::{Duration, Instant};
+    if !Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        eprintln!("skipping: tmux is not installed");
+        return;
+    }
+    let p = temp("tmux.jsonl", SMALL.as_bytes());
+    let socket = format!("idscope-xview-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    };
+    struct Kill<'a>(&'a dyn Fn(&[&str]) -> std::process::Output);
+    impl Drop for Kill<'_> {
+        fn drop(&mut self) {
+            (self.0)(&["kill-server"]);
+        }
+    }
+    let _kill = Kill(&tmux);
+    let cmd = format!(
+        "'{}' '{}'; echo EXIT=$?; sleep 30",
+        env!("CARGO_BIN_EXE_idscope"),
+        p.display()
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "120",
+        "-y",
+        "30",
+        &cmd,
+    ]);
+    let wait = |text: &str| -> String {
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            let out = tmux(&["capture-pane", "-t", "t", "-p"]);
+            let s = String::from_utf8_lossy(&out.stdout).into_owned();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(Instant::now() < end, "timed out waiting for {text:?}:\n{s}");
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    };
+    let s = wait("Clusters · Simplified ID Merge · 4 users");
+    assert!(s.contains("1 malformed line(s) skipped"), "{s}");
+    tmux(&["send-keys", "-t", "t", "Enter"]);
+    wait("Timeline · alice · 2 event(s)");
+    // Separately: ESC followed at once by `2` reads as Alt-2.
+    tmux(&["send-keys", "-t", "t", "Escape"]);
+    wait("Clusters · Simplified");
+    tmux(&["send-keys", "-t", "t", "2"]);
+    wait("Mixpanel-chosen");
+    tmux(&["send-keys", "-t", "t", "q"]);
+    wait("EXIT=0");
+}
