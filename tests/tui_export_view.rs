@@ -329,3 +329,22 @@ fn export_view_in_tmux() {
     tmux(&["send-keys", "-t", "t", "q"]);
     wait("EXIT=0");
 }
+
+#[test]
+fn question_mark_lists_every_key_and_esc_closes_it() {
+    let mut app = app();
+    key(&mut app, '?');
+    assert!(app.help);
+    let s = draw(&mut app, 100, 30);
+    for k in idscope::tui::export_view::KEYS {
+        assert!(
+            s.contains(k.label),
+            "{} missing from the help:\n{s}",
+            k.label
+        );
+    }
+    insta::assert_snapshot!("export_view_help", s);
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.help);
+    assert_eq!(app.shown_len(), 4, "Esc only closed the help");
+}

@@ -129,6 +129,7 @@ pub enum XAction {
     ModeNext,
     ModePrev,
     ModeSet(Mode),
+    ToggleHelp,
     Resize(u16, u16),
 }
 
@@ -144,6 +145,8 @@ pub enum XEffect {
 pub struct XKey {
     pub keys: &'static [KeyCode],
     pub label: &'static str,
+    /// The help overlay's text.
+    pub help: &'static str,
     pub action: XAction,
     pub hint: Option<&'static str>,
 }
@@ -151,12 +154,14 @@ pub struct XKey {
 const fn xk(
     keys: &'static [KeyCode],
     label: &'static str,
+    help: &'static str,
     action: XAction,
     hint: Option<&'static str>,
 ) -> XKey {
     XKey {
         keys,
         label,
+        help,
         action,
         hint,
     }
@@ -165,21 +170,22 @@ const fn xk(
 /// The export view's keys (outside the search prompt), in hint order.
 #[rustfmt::skip]
 pub static KEYS: &[XKey] = &[
-    xk(&[KeyCode::Char('j'), KeyCode::Down], "j/k", XAction::Down, Some("move")),
-    xk(&[KeyCode::Char('k'), KeyCode::Up], "k", XAction::Up, None),
-    xk(&[KeyCode::PageDown], "PgDn", XAction::PageDown, None),
-    xk(&[KeyCode::PageUp], "PgUp", XAction::PageUp, None),
-    xk(&[KeyCode::Char('g'), KeyCode::Home], "g", XAction::Top, None),
-    xk(&[KeyCode::Char('G'), KeyCode::End], "G", XAction::Bottom, None),
-    xk(&[KeyCode::Enter], "Enter", XAction::Open, Some("timeline")),
-    xk(&[KeyCode::Char('/')], "/", XAction::SearchStart, Some("search id")),
-    xk(&[KeyCode::Char('m')], "m/1/2/3", XAction::ModeNext, Some("mode")),
-    xk(&[KeyCode::Char('M')], "M", XAction::ModePrev, None),
-    xk(&[KeyCode::Char('1')], "1", XAction::ModeSet(Mode::Legacy), None),
-    xk(&[KeyCode::Char('2')], "2", XAction::ModeSet(Mode::Original), None),
-    xk(&[KeyCode::Char('3')], "3", XAction::ModeSet(Mode::Simplified), None),
-    xk(&[KeyCode::Esc], "Esc", XAction::Back, Some("back")),
-    xk(&[KeyCode::Char('q')], "q", XAction::Quit, Some("quit")),
+    xk(&[KeyCode::Char('j'), KeyCode::Down], "j/↓", "next user (timeline: scroll down)", XAction::Down, Some("move")),
+    xk(&[KeyCode::Char('k'), KeyCode::Up], "k/↑", "previous user (timeline: scroll up)", XAction::Up, None),
+    xk(&[KeyCode::PageDown], "PgDn", "a page down", XAction::PageDown, None),
+    xk(&[KeyCode::PageUp], "PgUp", "a page up", XAction::PageUp, None),
+    xk(&[KeyCode::Char('g'), KeyCode::Home], "g/Home", "the largest user (timeline: the first event)", XAction::Top, None),
+    xk(&[KeyCode::Char('G'), KeyCode::End], "G/End", "the smallest user (timeline: the last event)", XAction::Bottom, None),
+    xk(&[KeyCode::Enter], "Enter", "open the user's timeline (while searching: keep the filter)", XAction::Open, Some("timeline")),
+    xk(&[KeyCode::Char('/')], "/", "search users by id (substring, as you type)", XAction::SearchStart, Some("search id")),
+    xk(&[KeyCode::Char('m')], "m", "next merge mode (resolved once per mode, then cached)", XAction::ModeNext, Some("mode")),
+    xk(&[KeyCode::Char('M')], "M", "previous merge mode", XAction::ModePrev, None),
+    xk(&[KeyCode::Char('1')], "1", "Legacy", XAction::ModeSet(Mode::Legacy), None),
+    xk(&[KeyCode::Char('2')], "2", "Original ID Merge", XAction::ModeSet(Mode::Original), None),
+    xk(&[KeyCode::Char('3')], "3", "Simplified ID Merge", XAction::ModeSet(Mode::Simplified), None),
+    xk(&[KeyCode::Esc], "Esc", "clear the search, close the timeline or this help", XAction::Back, Some("back")),
+    xk(&[KeyCode::Char('?')], "?", "this help", XAction::ToggleHelp, Some("help")),
+    xk(&[KeyCode::Char('q')], "q/Ctrl-C", "quit", XAction::Quit, Some("quit")),
 ];
 
 pub struct ExportApp {
@@ -201,6 +207,8 @@ pub struct ExportApp {
     /// The open timeline: its cluster's key in the current mode.
     pub open: Option<u32>,
     pub timeline_scroll: usize,
+    /// The key help (`?`) is shown.
+    pub help: bool,
     pub message: Option<String>,
     pub size: (u16, u16),
     pub theme: &'static Theme,
@@ -223,6 +231,7 @@ impl ExportApp {
             scroll: 0,
             open: None,
             timeline_scroll: 0,
+            help: false,
             message: None,
             size: (100, 30),
             theme: &theme::COLOR,
@@ -443,6 +452,8 @@ pub fn update(app: &mut ExportApp, action: XAction) -> Vec<XEffect> {
                 }
             }
         }
+        XAction::ToggleHelp => app.help = !app.help,
+        XAction::Back if app.help => app.help = false,
         XAction::Back => {
             if app.searching || (app.open.is_none() && !app.query.is_empty()) {
                 app.searching = false;
@@ -487,8 +498,15 @@ pub fn hints(app: &ExportApp) -> Vec<(&'static str, &'static str)> {
             ("Esc", "clear"),
         ];
     }
+    // Short keys in the bar (the help lists them all).
+    let short = |k: &XKey| match k.action {
+        XAction::Down => "j/k",
+        XAction::ModeNext => "m/1/2/3",
+        XAction::Quit => "q",
+        _ => k.label,
+    };
     KEYS.iter()
-        .filter_map(|k| k.hint.map(|h| (k.label, h)))
+        .filter_map(|k| k.hint.map(|h| (short(k), h)))
         .collect()
 }
 

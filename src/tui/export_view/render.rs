@@ -184,6 +184,24 @@ impl Widget for &ExportApp {
                 }
             }
         }
+        if self.help {
+            lines = vec![Line::styled("Keys (Esc or ? closes)", t.title)];
+            for k in super::KEYS {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {:<10}", k.label), t.key),
+                    Span::raw(fit(k.help, iw.saturating_sub(12))),
+                ]));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                fit(
+                    "While searching, letters are text: Enter keeps the filter, Esc clears it.",
+                    iw,
+                ),
+                t.label,
+            ));
+            ratatui::widgets::Clear.render(inner, buf);
+        }
         render_lines(lines, 0, inner, buf);
 
         // Status: the message, else the hints.
