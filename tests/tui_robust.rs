@@ -421,3 +421,26 @@ fn live_reload_in_tmux() {
     t.run(&["send-keys", "-t", "t", "q"]);
     t.wait_text("EXIT=0");
 }
+
+#[test]
+fn the_watch_follows_the_entry_to_its_new_file_after_a_save_as() {
+    let dir = temp_dir("follow");
+    let a = dir.join("a.json");
+    let b = dir.join("b.json");
+    rewrite(&a, SHARED);
+    let mut app = watched_app(&a);
+    // What a playground save under another name does to the entry.
+    rewrite(&b, SHARED);
+    let current = app.current;
+    app.entries[current].origin = b.display().to_string();
+    update(&mut app, Action::Tick);
+    assert_eq!(app.message, None, "same content: nothing to say");
+    let renamed = SHARED.replace("\"Bought\"", "\"Purchased\"");
+    rewrite(&a, &renamed);
+    update(&mut app, Action::Tick);
+    assert_eq!(app.message, None, "the old file is no longer watched");
+    rewrite(&b, &renamed);
+    update(&mut app, Action::Tick);
+    assert!(app.message.as_deref().unwrap().starts_with("reloaded"));
+    assert!(screen(&draw(&mut app, 120, 40)).contains("Purchased"));
+}

@@ -51,7 +51,12 @@ pub fn watch_current(app: &App) -> Option<Watch> {
 
 /// Keeps the watch on the open entry (after the picker opened another one).
 fn follow(app: &mut App) {
-    let same = app.watch.as_ref().is_some_and(|w| w.entry == app.current);
+    // The entry's file can change too (a playground save under another name).
+    let origin = app.entries.get(app.current).map(|e| Path::new(&e.origin));
+    let same = app
+        .watch
+        .as_ref()
+        .is_some_and(|w| w.entry == app.current && Some(w.path.as_path()) == origin);
     if !same {
         app.watch = watch_current(app);
     }
