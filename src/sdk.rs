@@ -178,7 +178,24 @@ impl Device {
                 _ => None,
             }
         };
-        let mut p = Map::with_capacity(DISPLAY_ORDER.len() + self.supers.len() + props.len());
+        let in_order = |k: &str| DISPLAY_ORDER.contains(&k);
+        let extra = self.supers.keys().filter(|k| !in_order(k)).count()
+            + props
+                .keys()
+                .filter(|k| !in_order(k) && !self.supers.contains_key(*k))
+                .count();
+        // token, time, $insert_id and mp_lib always; the rest when set.
+        let identity = [
+            "distinct_id",
+            "$anon_distinct_id",
+            "alias",
+            "$device_id",
+            "$user_id",
+        ]
+        .iter()
+        .filter(|k| props.contains_key(**k) || self.supers.contains_key(**k))
+        .count();
+        let mut p = Map::with_capacity(4 + identity + extra);
         for k in DISPLAY_ORDER {
             let v = if *k == "token" {
                 Some(Value::String(ctx.token.to_string()))
