@@ -8,7 +8,6 @@ use crate::resolver::{is_invalid_id, Incoming};
 use crate::stream::{BadLine, Line, Stream};
 use std::borrow::Cow;
 use std::io::Read;
-use std::ops::Range;
 use std::sync::mpsc::sync_channel;
 
 /// About this many bytes per block.
@@ -23,35 +22,67 @@ struct Block {
     lines: usize,
 }
 
-/// A field of a parsed line: where it is in the block, or its unescaped text.
-#[derive(Debug, Default)]
+/// A field of a parsed line: where it is in the block, or which unescaped string it is.
+#[derive(Debug, Default, Clone, Copy)]
 enum Field {
     #[default]
     None,
     At(u32, u32),
-    Owned(Box<str>),
+    /// Index into the block's unescaped strings (ids with JSON escapes; rare).
+    Owned(u32),
+}
+
+/// A parsed block: its text, its lines' fields, and the unescaped strings they refer to.
+struct ParsedBlock {
+    text: Text,
+    items: Vec<Item>,
+    owned: Vec<Box<str>>,
+    lines: usize,
+}
+
+/// A block's text: checked as UTF-8 once when it is; raw bytes (checked per line) when not.
+enum Text {
+    Str(String),
+    Bytes(Vec<u8>),
+}
+
+impl Text {
+    fn len(&self) -> usize {
+        match self {
+            Text::Str(s) => s.len(),
+            Text::Bytes(b) => b.len(),
+        }
+    }
+
+    fn slice(&self, a: usize, b: usize) -> Option<&str> {
+        match self {
+            // Spans come from serde's borrowed strings: always on character boundaries.
+            Text::Str(s) => s.get(a..b),
+            Text::Bytes(bytes) => std::str::from_utf8(bytes.get(a..b)?).ok(),
+        }
+    }
 }
 
 impl Field {
-    fn of(v: &Option<Cow<'_, str>>, base: usize) -> Field {
+    fn of(v: &Option<Cow<'_, str>>, base: usize, owned: &mut Vec<Box<str>>) -> Field {
         match v {
             None => Field::None,
             Some(Cow::Borrowed(s)) => {
                 let start = s.as_ptr() as usize - base;
                 Field::At(start as u32, (start + s.len()) as u32)
             }
-            Some(Cow::Owned(s)) => Field::Owned(s.clone().into_boxed_str()),
+            Some(Cow::Owned(s)) => {
+                owned.push(s.clone().into_boxed_str());
+                Field::Owned(owned.len() as u32 - 1)
+            }
         }
     }
 
-    fn get<'b>(&'b self, block: &'b [u8]) -> Option<Cow<'b, str>> {
+    fn get<'b>(self, block: &'b ParsedBlock) -> Option<Cow<'b, str>> {
         match self {
             Field::None => None,
-            // The line was valid UTF-8 and the span is a whole JSON string: this cannot fail.
-            Field::At(a, b) => std::str::from_utf8(&block[*a as usize..*b as usize])
-                .ok()
-                .map(Cow::Borrowed),
-            Field::Owned(s) => Some(Cow::Borrowed(s)),
+            Field::At(a, b) => block.text.slice(a as usize, b as usize).map(Cow::Borrowed),
+            Field::Owned(i) => block.owned.get(i as usize).map(|s| Cow::Borrowed(&**s)),
         }
     }
 }
@@ -60,7 +91,7 @@ impl Field {
 #[derive(Debug, Default)]
 struct Parsed {
     line: usize,
-    text: Range<usize>,
+    text: (u32, u32),
     event: Field,
     distinct_id: Field,
     device_id: Field,
@@ -107,65 +138,85 @@ pub fn feed_reader(
     reader: Box<dyn Read + Send>,
     hooks: Hooks,
 ) -> std::io::Result<bool> {
-    let (raw_tx, raw_rx) = sync_channel::<std::io::Result<Block>>(2);
-    let (parsed_tx, parsed_rx) = sync_channel::<(Block, Vec<Item>)>(2);
+    let (raw_tx, raw_rx) = sync_channel::<(u64, std::io::Result<Block>)>(PARSERS);
+    let (parsed_tx, parsed_rx) = sync_channel::<(u64, ParsedBlock)>(2 * PARSERS);
+    // Shared by the parsers only: when they all stop, the reader's sends fail and it stops too.
+    let raw_rx = std::sync::Arc::new(std::sync::Mutex::new(raw_rx));
     std::thread::scope(|scope| {
-        scope.spawn(move || read_blocks(reader, |b| raw_tx.send(b).is_ok()));
         scope.spawn(move || {
-            for block in raw_rx {
-                let msg = block.map(|b| {
-                    let items = parse_block(&b);
-                    (b, items)
-                });
-                match msg {
-                    Ok(m) => {
-                        if parsed_tx.send(m).is_err() {
-                            return;
-                        }
-                    }
-                    Err(e) => {
-                        // Forward the error as an empty block carrying it.
-                        let _ = parsed_tx.send((
-                            Block {
-                                bytes: Vec::new(),
-                                first_line: 0,
-                                lines: 0,
-                            },
-                            vec![Item::Bad(BadLine {
-                                line: 0,
-                                message: format!("read error: {e}"),
-                            })],
-                        ));
-                        return;
-                    }
-                }
-            }
+            let mut seq = 0u64;
+            read_blocks(reader, |b| {
+                seq += 1;
+                raw_tx.send((seq - 1, b)).is_ok()
+            })
         });
-        resolve_blocks(stream, parsed_rx, hooks)
+        for _ in 0..PARSERS {
+            let (raw_rx, parsed_tx) = (raw_rx.clone(), parsed_tx.clone());
+            scope.spawn(move || loop {
+                let next = raw_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok((seq, block))) = next else {
+                    return;
+                };
+                let parsed = match block {
+                    Ok(b) => parse_block(b),
+                    // Forward the error as an empty block carrying it.
+                    Err(e) => ParsedBlock {
+                        text: Text::Bytes(Vec::new()),
+                        items: vec![Item::Bad(BadLine {
+                            line: 0,
+                            message: format!("read error: {e}"),
+                        })],
+                        owned: Vec::new(),
+                        lines: 0,
+                    },
+                };
+                if parsed_tx.send((seq, parsed)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop((parsed_tx, raw_rx));
+        // Blocks arrive out of order from the parsers; resolve them in file order.
+        let mut pending = std::collections::BTreeMap::new();
+        let mut next = 0u64;
+        // The iterator owns the receiver: stopping early (a bad line under --strict) drops it,
+        // which stops the parsers.
+        let in_order = std::iter::from_fn(move || loop {
+            if let Some(block) = pending.remove(&next) {
+                next += 1;
+                return Some(block);
+            }
+            let (seq, block) = parsed_rx.recv().ok()?;
+            pending.insert(seq, block);
+        });
+        resolve_blocks(stream, in_order, hooks)
     })
 }
 
+/// Parser threads: with the reader and the resolving thread, they keep both cores busy.
+const PARSERS: usize = 2;
+
 fn resolve_blocks(
     stream: &mut Stream,
-    parsed_rx: std::sync::mpsc::Receiver<(Block, Vec<Item>)>,
+    blocks: impl Iterator<Item = ParsedBlock>,
     mut hooks: Hooks,
 ) -> std::io::Result<bool> {
-    for (block, items) in parsed_rx {
-        (hooks.on_bytes)(block.bytes.len() as u64);
+    for block in blocks {
+        (hooks.on_bytes)(block.text.len() as u64);
         stream.add_lines(block.lines as u64);
-        for item in items {
+        for item in &block.items {
             match item {
                 Item::Bad(bad) if bad.line == 0 => {
-                    return Err(std::io::Error::other(bad.message));
+                    return Err(std::io::Error::other(bad.message.clone()));
                 }
                 Item::Bad(bad) => {
                     stream.bad_line_count += 1;
-                    if (hooks.on_bad)(&bad) == Control::Stop {
+                    if (hooks.on_bad)(bad) == Control::Stop {
                         return Ok(false);
                     }
                 }
                 Item::Event(p) => {
-                    let b = &block.bytes[..];
+                    let b = &block;
                     let distinct_id = p.distinct_id.get(b);
                     let incoming = Incoming {
                         index: 0,
@@ -179,15 +230,12 @@ fn resolve_blocks(
                         anon_distinct_id: p.anon_distinct_id.get(b),
                         identified_id: p.identified_id.get(b),
                         alias: p.alias.get(b),
-                        merge_ids: p
-                            .merge
-                            .as_ref()
-                            .and_then(|[x, y]| Some([x.get(b)?, y.get(b)?])),
+                        merge_ids: p.merge.and_then(|[x, y]| Some([x.get(b)?, y.get(b)?])),
                     };
                     let insert_id = p.insert_id.get(b);
                     stream.feed_incoming(p.line, incoming, p.time, insert_id.as_deref());
                     if let Some(f) = hooks.on_line.as_mut() {
-                        if let Ok(text) = std::str::from_utf8(&b[p.text.clone()]) {
+                        if let Some(text) = block.text.slice(p.text.0 as usize, p.text.1 as usize) {
                             f(p.line, text);
                         }
                     }
@@ -210,16 +258,14 @@ fn read_blocks(
         bytes.reserve(BLOCK + 4096);
         let mut eof = false;
         while bytes.len() < BLOCK {
-            let start = bytes.len();
-            bytes.resize(start + 64 * 1024, 0);
-            match reader.read(&mut bytes[start..]) {
+            let want = (BLOCK - bytes.len()) as u64;
+            match (&mut reader).take(want).read_to_end(&mut bytes) {
                 Ok(0) => {
-                    bytes.truncate(start);
                     eof = true;
                     break;
                 }
-                Ok(n) => bytes.truncate(start + n),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => bytes.truncate(start),
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     send(Err(e));
                     return;
@@ -227,7 +273,7 @@ fn read_blocks(
             }
         }
         if !eof {
-            match bytes.iter().rposition(|&b| b == b'\n') {
+            match memchr::memrchr(b'\n', &bytes) {
                 Some(end) => carry = bytes.split_off(end + 1),
                 // One line longer than a block: keep reading into it.
                 None => {
@@ -236,7 +282,7 @@ fn read_blocks(
                 }
             }
         }
-        let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
+        let newlines = memchr::memchr_iter(b'\n', &bytes).count();
         let lines = newlines + usize::from(bytes.last().is_some_and(|&b| b != b'\n'));
         let first_line = line;
         line += newlines;
@@ -255,60 +301,83 @@ fn read_blocks(
     }
 }
 
-fn parse_block(block: &Block) -> Vec<Item> {
-    let base = block.bytes.as_ptr() as usize;
-    let mut items = Vec::with_capacity(block.bytes.len() / 200);
-    let mut start = 0;
-    let body = block.bytes.strip_suffix(b"\n").unwrap_or(&block.bytes);
-    for (this_line, raw) in (block.first_line..).zip(body.split(|&b| b == b'\n')) {
-        let range = start..start + raw.len();
-        start += raw.len() + 1;
-        if raw.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        // serde_json validates UTF-8 inside strings and JSON syntax is ASCII, so parsing the
-        // bytes checks the whole line without a separate pass.
-        match Line::parse_bytes(raw) {
-            Err(e) => {
-                let message = match std::str::from_utf8(raw) {
-                    Err(u) => format!("not UTF-8 (invalid byte at column {})", u.valid_up_to() + 1),
-                    Ok(_) => crate::stream::describe_error(&e),
-                };
-                items.push(Item::Bad(BadLine {
-                    line: this_line,
-                    message,
-                }))
+fn parse_block(block: Block) -> ParsedBlock {
+    let (first_line, lines) = (block.first_line, block.lines);
+    // One UTF-8 check per block; then lines parse as &str (serde skips re-checking strings).
+    let text = match String::from_utf8(block.bytes) {
+        Ok(s) => Text::Str(s),
+        Err(e) => Text::Bytes(e.into_bytes()),
+    };
+    let mut items = Vec::with_capacity(text.len() / 160 + 1);
+    let mut owned = Vec::new();
+    {
+        let bytes: &[u8] = match &text {
+            Text::Str(s) => s.as_bytes(),
+            Text::Bytes(b) => b,
+        };
+        let base = bytes.as_ptr() as usize;
+        let mut start = 0;
+        let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        let ends = memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len()));
+        for (this_line, end) in (first_line..).zip(ends) {
+            let raw = &body[start..end];
+            let range = (start as u32, end as u32);
+            let line_start = start;
+            start = end + 1;
+            if raw.iter().all(u8::is_ascii_whitespace) {
+                continue;
             }
-            Ok(l) => {
-                let p = l.properties.as_ref();
-                let f = |v: Option<&Option<Cow<'_, str>>>| {
-                    v.map_or(Field::None, |v| Field::of(v, base))
-                };
-                let merge =
-                    p.and_then(|p| p.distinct_ids.as_ref())
-                        .and_then(|ids| match ids.as_slice() {
-                            [a @ Some(_), b @ Some(_)] => {
-                                Some([Field::of(a, base), Field::of(b, base)])
-                            }
+            let parsed = match &text {
+                Text::Str(s) => Line::parse(&s[line_start..line_start + raw.len()]),
+                Text::Bytes(_) => Line::parse_bytes(raw),
+            };
+            match parsed {
+                Err(e) => {
+                    let message = match std::str::from_utf8(raw) {
+                        Err(u) => {
+                            format!("not UTF-8 (invalid byte at column {})", u.valid_up_to() + 1)
+                        }
+                        Ok(_) => crate::stream::describe_error(&e),
+                    };
+                    items.push(Item::Bad(BadLine {
+                        line: this_line,
+                        message,
+                    }))
+                }
+                Ok(l) => {
+                    let p = l.properties.as_ref();
+                    let mut f = |v: Option<&Option<Cow<'_, str>>>| {
+                        v.map_or(Field::None, |v| Field::of(v, base, &mut owned))
+                    };
+                    let merge = p.and_then(|p| p.distinct_ids.as_ref()).and_then(|ids| {
+                        match ids.as_slice() {
+                            [a @ Some(_), b @ Some(_)] => Some([f(Some(a)), f(Some(b))]),
                             _ => None,
-                        });
-                items.push(Item::Event(Parsed {
-                    line: this_line,
-                    text: range,
-                    event: Field::of(&l.event, base),
-                    distinct_id: f(p.map(|p| &p.distinct_id)),
-                    device_id: f(p.map(|p| &p.device_id)),
-                    user_id: f(p.map(|p| &p.user_id)),
-                    anon_id: f(p.map(|p| &p.anon_id)),
-                    anon_distinct_id: f(p.map(|p| &p.anon_distinct_id)),
-                    identified_id: f(p.map(|p| &p.identified_id)),
-                    alias: f(p.map(|p| &p.alias)),
-                    merge,
-                    insert_id: f(p.map(|p| &p.insert_id)),
-                    time: l.time_seconds(),
-                }));
+                        }
+                    });
+                    items.push(Item::Event(Parsed {
+                        line: this_line,
+                        text: range,
+                        event: f(Some(&l.event)),
+                        distinct_id: f(p.map(|p| &p.distinct_id)),
+                        device_id: f(p.map(|p| &p.device_id)),
+                        user_id: f(p.map(|p| &p.user_id)),
+                        anon_id: f(p.map(|p| &p.anon_id)),
+                        anon_distinct_id: f(p.map(|p| &p.anon_distinct_id)),
+                        identified_id: f(p.map(|p| &p.identified_id)),
+                        alias: f(p.map(|p| &p.alias)),
+                        merge,
+                        insert_id: f(p.map(|p| &p.insert_id)),
+                        time: l.time_seconds(),
+                    }));
+                }
             }
         }
     }
-    items
+    ParsedBlock {
+        text,
+        items,
+        owned,
+        lines,
+    }
 }

@@ -379,3 +379,41 @@ fn gen_cli_is_deterministic_and_refuses_to_overwrite() {
     assert_eq!(code, 0);
     assert_eq!(std::fs::read_to_string(&p).unwrap().lines().count(), 10);
 }
+
+#[test]
+fn strict_stops_early_on_a_large_input_without_hanging() {
+    // Many 1 MB blocks are in flight when the bad line is found: every thread must stop.
+    let mut data = String::from("{\"event\":\"a\"}\nnot json\n");
+    for l in gen_lines(60_000, 2, idscope::gen::Shape::Realistic) {
+        data.push_str(&l);
+        data.push('\n');
+    }
+    let p = temp("strict-big.jsonl", data.as_bytes());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_idscope"))
+        .args([
+            "resolve",
+            p.to_str().unwrap(),
+            "--mode",
+            "simplified",
+            "--strict",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("resolve --strict did not stop");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(2));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("strict-big.jsonl:2:"), "{err}");
+}
