@@ -3,6 +3,10 @@
 //! Size: IDSCOPE_BENCH_EVENTS (default 200,000; the target figure is for 1,000,000).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+/// The allocator the binary uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use idscope::model::{Knobs, Mode};
 use idscope::pipeline::{feed_reader, Control, Hooks};
 use idscope::stream::{Line, Stream, StreamOptions};

@@ -141,7 +141,8 @@ impl<'a> Incoming<'a> {
 
 /// G-INVALID membership (exact match).
 pub fn is_invalid_id(s: &str) -> bool {
-    INVALID_IDS.contains(&s)
+    // Every listed value is short: most ids are rejected by length alone.
+    s.len() <= 36 && INVALID_IDS.contains(&s)
 }
 
 /// An id value: strings as they are, numbers as their JSON text; empty, missing and other
@@ -225,7 +226,9 @@ impl Resolver {
             Resolver::Simplified(r) => r.resolve(incoming),
         };
         if let Some(id) = verdict.ingest.filter(|_| verdict.counts) {
-            self.history_mut().set_flag(id, flag::STORED);
+            if self.history().flags(id) & flag::STORED == 0 {
+                self.history_mut().set_flag(id, flag::STORED);
+            }
         }
         if incoming.invalid_distinct_id {
             verdict.warning = Some(reason::INVALID_DISTINCT_ID);
