@@ -127,6 +127,38 @@ impl Serialize for EventJson<'_> {
     }
 }
 
+/// One event as a docs-style table row, as of step `until`: step, event, $device_id,
+/// $user_id, distinct_id (ingest → final), effect / reason (rule). Cells are raw data: escape
+/// them before they reach a terminal.
+pub fn event_row(run: &Run, event: usize, until: usize) -> [String; 6] {
+    let e = &run.events[event];
+    let (device, user) = run.identity_fields(event);
+    let ingest = run.ingest_id(event).unwrap_or("—");
+    let fin = run.final_id(event, until).unwrap_or("—");
+    let id = if ingest == fin {
+        ingest.to_string()
+    } else {
+        format!("{ingest} → {fin}")
+    };
+    let v = &e.verdict;
+    let mut effect = v.effect.as_str().to_string();
+    if let Some(r) = v.reason {
+        effect.push_str(&format!(": {r}"));
+    }
+    if let Some(w) = v.warning {
+        effect.push_str(&format!(" (warning: {w})"));
+    }
+    effect.push_str(&format!(" ({})", v.rule));
+    [
+        e.step.to_string(),
+        run.event_name(event),
+        device.unwrap_or_else(|| "—".into()),
+        user.unwrap_or_else(|| "—".into()),
+        id,
+        effect,
+    ]
+}
+
 /// A plain-text table in the style of Mixpanel's docs, with the clusters after it. Every
 /// value from the scenario is escaped for the terminal.
 pub fn run_table(run: &Run, until: usize) -> String {
@@ -140,37 +172,10 @@ pub fn run_table(run: &Run, until: usize) -> String {
         "distinct_id (ingest → final)",
         "effect / reason (rule)",
     ];
-    let mut rows: Vec<[String; 6]> = Vec::new();
-    for e in &run.events[..n_events] {
-        let (device, user) = run.identity_fields(e.index);
-        let ingest = run.ingest_id(e.index).unwrap_or("—");
-        let fin = run.final_id(e.index, until).unwrap_or("—");
-        let id = if ingest == fin {
-            ingest.to_string()
-        } else {
-            format!("{ingest} → {fin}")
-        };
-        let v = &e.verdict;
-        let mut effect = v.effect.as_str().to_string();
-        if let Some(r) = v.reason {
-            effect.push_str(&format!(": {r}"));
-        }
-        if let Some(w) = v.warning {
-            effect.push_str(&format!(" (warning: {w})"));
-        }
-        effect.push_str(&format!(" ({})", v.rule));
-        rows.push(
-            [
-                e.step.to_string(),
-                run.event_name(e.index),
-                device.unwrap_or_else(|| "—".into()),
-                user.unwrap_or_else(|| "—".into()),
-                id,
-                effect,
-            ]
-            .map(|c| visible(&c).into_owned()),
-        );
-    }
+    let rows: Vec<[String; 6]> = run.events[..n_events]
+        .iter()
+        .map(|e| event_row(run, e.index, until).map(|c| visible(&c).into_owned()))
+        .collect();
     let mut widths = header.map(|h| h.chars().count());
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {

@@ -28,35 +28,9 @@ pub const HEADER: [&str; 7] = [
 
 /// One table row, every cell escaped.
 pub fn row(app: &App, event: usize) -> [String; 7] {
-    let run = app.run();
-    let e = &run.events[event];
-    let (device, user) = run.identity_fields(event);
-    let ingest = run.ingest_id(event).unwrap_or("—");
-    let fin = run.final_id(event, app.cursor).unwrap_or("—");
-    let id = if ingest == fin {
-        ingest.to_string()
-    } else {
-        format!("{ingest} → {fin}")
-    };
-    let v = &e.verdict;
-    let mut effect = v.effect.as_str().to_string();
-    if let Some(r) = v.reason {
-        effect.push_str(&format!(": {r}"));
-    }
-    if let Some(w) = v.warning {
-        effect.push_str(&format!(" (warning: {w})"));
-    }
-    effect.push_str(&format!(" ({})", v.rule));
-    [
-        event.to_string(),
-        e.step.to_string(),
-        run.event_name(event),
-        device.unwrap_or_else(|| "—".into()),
-        user.unwrap_or_else(|| "—".into()),
-        id,
-        effect,
-    ]
-    .map(|c| vis(&c))
+    let [step, name, device, user, id, effect] =
+        crate::output::event_row(app.run(), event, app.cursor);
+    [event.to_string(), step, name, device, user, id, effect].map(|c| vis(&c))
 }
 
 /// Shrinks the widest columns until the row fits `avail` (gaps of 2 included).
