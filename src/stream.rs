@@ -447,13 +447,28 @@ impl Stream {
                 )
             })
             .collect();
-        let mut sorted: Vec<&(u32, Vec<u32>, u64)> = clusters.iter().collect();
-        sorted.sort_by(|a, b| {
+        // Largest first (then most events, then by name); only the top few are fully sorted.
+        let order = |a: &&(u32, Vec<u32>, u64), b: &&(u32, Vec<u32>, u64)| {
             b.1.len()
                 .cmp(&a.1.len())
                 .then(b.2.cmp(&a.2))
                 .then_with(|| h.name(a.0).cmp(h.name(b.0)))
-        });
+        };
+        let top = |v: &mut Vec<&(u32, Vec<u32>, u64)>| {
+            if v.len() > largest && largest > 0 {
+                v.select_nth_unstable_by(largest - 1, order);
+            }
+            v.truncate(largest);
+            v.sort_by(order);
+        };
+        let mut sorted: Vec<&(u32, Vec<u32>, u64)> = clusters.iter().collect();
+        top(&mut sorted);
+        let limit = u64::from(self.opts.knobs.max_cluster);
+        let mut full: Vec<&(u32, Vec<u32>, u64)> = clusters
+            .iter()
+            .filter(|c| c.1.len() as u64 >= limit)
+            .collect();
+        top(&mut full);
         let show = |c: &(u32, Vec<u32>, u64)| {
             let mut names: Vec<&str> = c.1.iter().map(|&i| h.name(i)).collect();
             names.sort_unstable();
@@ -468,12 +483,7 @@ impl Stream {
         let largest_clusters: Vec<serde_json::Value> =
             sorted.iter().take(largest).map(|c| show(c)).collect();
         let at_limit: Vec<serde_json::Value> = if self.opts.mode == Mode::Original {
-            sorted
-                .iter()
-                .take_while(|c| c.1.len() as u64 >= u64::from(self.opts.knobs.max_cluster))
-                .take(largest)
-                .map(|c| show(c))
-                .collect()
+            full.iter().map(|c| show(c)).collect()
         } else {
             Vec::new()
         };

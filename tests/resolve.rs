@@ -417,3 +417,38 @@ fn strict_stops_early_on_a_large_input_without_hanging() {
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     assert!(err.contains("strict-big.jsonl:2:"), "{err}");
 }
+
+#[test]
+fn clusters_at_the_original_limit_are_suspects() {
+    // O-LIMIT with max_cluster 3: {d1, alice, d2} is full; a third device is refused.
+    let lines: Vec<String> = [
+        r#"{"event":"$identify","properties":{"distinct_id":"alice","$anon_id":"a-b-c-d-e1"}}"#,
+        r#"{"event":"$identify","properties":{"distinct_id":"alice","$anon_id":"a-b-c-d-e2"}}"#,
+        r#"{"event":"$identify","properties":{"distinct_id":"alice","$anon_id":"a-b-c-d-e3"}}"#,
+        r#"{"event":"$identify","properties":{"distinct_id":"bob","$anon_id":"a-b-c-d-e4"}}"#,
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut s = Stream::new(StreamOptions {
+        mode: Mode::Original,
+        knobs: Knobs {
+            max_cluster: 3,
+            ..Knobs::default()
+        },
+        dedupe: false,
+        keep_verdicts: false,
+    });
+    for (i, l) in lines.iter().enumerate() {
+        s.feed(i + 1, l).unwrap();
+    }
+    let summary = s.summary(10);
+    assert_eq!(summary["failures"]["errManyIDs"], 1);
+    let full = summary["suspects"]["clusters_at_limit"].as_array().unwrap();
+    assert_eq!(full.len(), 1, "{summary}");
+    assert_eq!(full[0]["size"], 3);
+    assert_eq!(summary["largest_clusters"][0]["size"], 3);
+    assert_eq!(
+        summary["largest_clusters"][1]["size"], 2,
+        "then {{a-b-c-d-e4, bob}}"
+    );
+}
