@@ -140,12 +140,13 @@ pub fn feed_reader(
 ) -> std::io::Result<bool> {
     let (raw_tx, raw_rx) = sync_channel::<(u64, std::io::Result<Block>)>(PARSERS);
     let (parsed_tx, parsed_rx) = sync_channel::<(u64, ParsedBlock)>(2 * PARSERS);
+    let (recycle_tx, recycle_rx) = sync_channel::<Vec<u8>>(4 * PARSERS);
     // Shared by the parsers only: when they all stop, the reader's sends fail and it stops too.
     let raw_rx = std::sync::Arc::new(std::sync::Mutex::new(raw_rx));
     std::thread::scope(|scope| {
         scope.spawn(move || {
             let mut seq = 0u64;
-            read_blocks(reader, |b| {
+            read_blocks(reader, recycle_rx, |b| {
                 seq += 1;
                 raw_tx.send((seq - 1, b)).is_ok()
             })
@@ -189,8 +190,26 @@ pub fn feed_reader(
             let (seq, block) = parsed_rx.recv().ok()?;
             pending.insert(seq, block);
         });
-        resolve_blocks(stream, in_order, hooks)
+        resolve_blocks(stream, in_order, hooks, &recycle_tx)
     })
+}
+
+/// Hands a resolved block's buffer back to the reader.
+struct RecycledOnDrop<'r> {
+    block: Option<ParsedBlock>,
+    recycle: &'r std::sync::mpsc::SyncSender<Vec<u8>>,
+}
+
+impl Drop for RecycledOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(b) = self.block.take() {
+            let bytes = match b.text {
+                Text::Str(s) => s.into_bytes(),
+                Text::Bytes(b) => b,
+            };
+            let _ = self.recycle.try_send(bytes);
+        }
+    }
 }
 
 /// Parser threads: with the reader and the resolving thread, they keep both cores busy.
@@ -200,8 +219,14 @@ fn resolve_blocks(
     stream: &mut Stream,
     blocks: impl Iterator<Item = ParsedBlock>,
     mut hooks: Hooks,
+    recycle: &std::sync::mpsc::SyncSender<Vec<u8>>,
 ) -> std::io::Result<bool> {
     for block in blocks {
+        let block = RecycledOnDrop {
+            block: Some(block),
+            recycle,
+        };
+        let block = block.block.as_ref().expect("present until dropped");
         (hooks.on_bytes)(block.text.len() as u64);
         stream.add_lines(block.lines as u64);
         for item in &block.items {
@@ -246,15 +271,20 @@ fn resolve_blocks(
     Ok(true)
 }
 
-/// Reads whole lines in blocks of about [`BLOCK`] bytes; `send` returns false to stop.
+/// Reads whole lines in blocks of about [`BLOCK`] bytes; `send` returns false to stop. Block
+/// buffers come back through `recycled` once resolved, so memory is reused, not re-faulted.
 fn read_blocks(
     mut reader: Box<dyn Read + Send>,
+    recycled: std::sync::mpsc::Receiver<Vec<u8>>,
     mut send: impl FnMut(std::io::Result<Block>) -> bool,
 ) {
     let mut carry: Vec<u8> = Vec::new();
     let mut line = 1usize;
     loop {
-        let mut bytes = std::mem::take(&mut carry);
+        let mut bytes = recycled.try_recv().unwrap_or_default();
+        bytes.clear();
+        bytes.extend_from_slice(&carry);
+        carry.clear();
         bytes.reserve(BLOCK + 4096);
         let mut eof = false;
         while bytes.len() < BLOCK {
@@ -274,7 +304,10 @@ fn read_blocks(
         }
         if !eof {
             match memchr::memrchr(b'\n', &bytes) {
-                Some(end) => carry = bytes.split_off(end + 1),
+                Some(end) => {
+                    carry.extend_from_slice(&bytes[end + 1..]);
+                    bytes.truncate(end + 1);
+                }
                 // One line longer than a block: keep reading into it.
                 None => {
                     carry = bytes;
