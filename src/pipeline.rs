@@ -20,6 +20,8 @@ struct Block {
     first_line: usize,
     /// Lines in the block (a last line without a newline counts).
     lines: usize,
+    /// A recycled vector for the parsed lines (large: reusing it avoids fresh pages).
+    spare: Vec<Item>,
 }
 
 /// A field of a parsed line: where it is in the block, or which unescaped string it is.
@@ -140,7 +142,7 @@ pub fn feed_reader(
 ) -> std::io::Result<bool> {
     let (raw_tx, raw_rx) = sync_channel::<(u64, std::io::Result<Block>)>(PARSERS);
     let (parsed_tx, parsed_rx) = sync_channel::<(u64, ParsedBlock)>(2 * PARSERS);
-    let (recycle_tx, recycle_rx) = sync_channel::<Vec<u8>>(4 * PARSERS);
+    let (recycle_tx, recycle_rx) = sync_channel::<Recycled>(4 * PARSERS);
     // Shared by the parsers only: when they all stop, the reader's sends fail and it stops too.
     let raw_rx = std::sync::Arc::new(std::sync::Mutex::new(raw_rx));
     std::thread::scope(|scope| {
@@ -194,10 +196,13 @@ pub fn feed_reader(
     })
 }
 
-/// Hands a resolved block's buffer back to the reader.
+/// A resolved block's buffers, on their way back to the reader.
+type Recycled = (Vec<u8>, Vec<Item>);
+
+/// Hands a resolved block's buffers back to the reader.
 struct RecycledOnDrop<'r> {
     block: Option<ParsedBlock>,
-    recycle: &'r std::sync::mpsc::SyncSender<Vec<u8>>,
+    recycle: &'r std::sync::mpsc::SyncSender<Recycled>,
 }
 
 impl Drop for RecycledOnDrop<'_> {
@@ -207,7 +212,9 @@ impl Drop for RecycledOnDrop<'_> {
                 Text::Str(s) => s.into_bytes(),
                 Text::Bytes(b) => b,
             };
-            let _ = self.recycle.try_send(bytes);
+            let mut items = b.items;
+            items.clear();
+            let _ = self.recycle.try_send((bytes, items));
         }
     }
 }
@@ -219,7 +226,7 @@ fn resolve_blocks(
     stream: &mut Stream,
     blocks: impl Iterator<Item = ParsedBlock>,
     mut hooks: Hooks,
-    recycle: &std::sync::mpsc::SyncSender<Vec<u8>>,
+    recycle: &std::sync::mpsc::SyncSender<Recycled>,
 ) -> std::io::Result<bool> {
     for block in blocks {
         let block = RecycledOnDrop {
@@ -275,13 +282,13 @@ fn resolve_blocks(
 /// buffers come back through `recycled` once resolved, so memory is reused, not re-faulted.
 fn read_blocks(
     mut reader: Box<dyn Read + Send>,
-    recycled: std::sync::mpsc::Receiver<Vec<u8>>,
+    recycled: std::sync::mpsc::Receiver<Recycled>,
     mut send: impl FnMut(std::io::Result<Block>) -> bool,
 ) {
     let mut carry: Vec<u8> = Vec::new();
     let mut line = 1usize;
     loop {
-        let mut bytes = recycled.try_recv().unwrap_or_default();
+        let (mut bytes, spare) = recycled.try_recv().unwrap_or_default();
         bytes.clear();
         bytes.extend_from_slice(&carry);
         carry.clear();
@@ -324,6 +331,7 @@ fn read_blocks(
                 bytes,
                 first_line,
                 lines,
+                spare,
             }))
         {
             return;
@@ -336,12 +344,14 @@ fn read_blocks(
 
 fn parse_block(block: Block) -> ParsedBlock {
     let (first_line, lines) = (block.first_line, block.lines);
+    let mut items = block.spare;
+    items.clear();
     // One UTF-8 check per block; then lines parse as &str (serde skips re-checking strings).
     let text = match String::from_utf8(block.bytes) {
         Ok(s) => Text::Str(s),
         Err(e) => Text::Bytes(e.into_bytes()),
     };
-    let mut items = Vec::with_capacity(text.len() / 160 + 1);
+    items.reserve(text.len() / 160 + 1);
     let mut owned = Vec::new();
     {
         let bytes: &[u8] = match &text {
