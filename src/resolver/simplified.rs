@@ -9,6 +9,10 @@ pub struct Simplified {
     identify_links: bool,
     /// Reused buffer for `$device:` ids (no allocation per event).
     scratch: String,
+    /// The last user and device seen: consecutive events usually share them, and a string
+    /// compare is cheaper than a lookup.
+    last_user: Option<(Box<str>, IdRef)>,
+    last_device: Option<(Box<str>, IdRef)>,
 }
 
 impl Simplified {
@@ -17,6 +21,8 @@ impl Simplified {
             history: History::default(),
             identify_links: knobs.identify_links,
             scratch: String::new(),
+            last_user: None,
+            last_device: None,
         }
     }
 
@@ -31,7 +37,7 @@ impl Simplified {
         // S-DID: `$user_id`; else `"$device:" + $device_id`; else the event's own distinct_id,
         // where `$device:…` is read as that device and anything else as a user id.
         let ingest = if let Some(u) = user {
-            Some(self.intern_kind(u, true, e.index))
+            Some(self.intern_user(u, e.index))
         } else if let Some(d) = device {
             Some(self.intern_device(d, e.index))
         } else {
@@ -61,7 +67,29 @@ impl Simplified {
         id
     }
 
+    fn intern_user(&mut self, user: &str, index: u32) -> IdRef {
+        match &self.last_user {
+            Some((name, id)) if **name == *user => *id,
+            _ => {
+                let id = self.intern_kind(user, true, index);
+                self.last_user = Some((user.into(), id));
+                id
+            }
+        }
+    }
+
     fn intern_device(&mut self, device: &str, index: u32) -> IdRef {
+        if let Some((name, id)) = &self.last_device {
+            if **name == *device {
+                return *id;
+            }
+        }
+        let id = self.intern_device_uncached(device, index);
+        self.last_device = Some((device.into(), id));
+        id
+    }
+
+    fn intern_device_uncached(&mut self, device: &str, index: u32) -> IdRef {
         let mut key = std::mem::take(&mut self.scratch);
         key.clear();
         key.push_str("$device:");
