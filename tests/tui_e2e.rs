@@ -5,8 +5,8 @@
 mod tui_support;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use tui_support::tmux::{have_tmux, Tmux};
 
 const BIN: &str = env!("CARGO_BIN_EXE_idscope");
 
@@ -16,93 +16,6 @@ fn scenario_file(tag: &str) -> PathBuf {
     let path = dir.join("shared.json");
     std::fs::write(&path, tui_support::SHARED).expect("write scenario");
     path
-}
-
-fn timeout() -> Duration {
-    let ms = std::env::var("IDSCOPE_E2E_TIMEOUT_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
-    Duration::from_millis(ms)
-}
-
-/// A tmux server of our own (unique socket, no user config), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    /// `tag` keeps the sockets of tests running in parallel apart.
-    fn start(tag: &str, cmd: &str, w: u16, h: u16) -> Option<Tmux> {
-        let tmux = Tmux {
-            socket: format!("idscope-e2e-{}-{tag}", std::process::id()),
-        };
-        let ok = tmux
-            .run(&[
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-                "-x",
-                &w.to_string(),
-                "-y",
-                &h.to_string(),
-                cmd,
-            ])
-            .is_some_and(|o| o.status.success());
-        ok.then_some(tmux)
-    }
-
-    fn run(&self, args: &[&str]) -> Option<Output> {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .ok()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-t", "t", "-p"])
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_default()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        self.run(&args);
-    }
-
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let end = Instant::now() + timeout();
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            if Instant::now() > end {
-                panic!("timed out waiting for {what}; the screen was:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(30));
-        }
-    }
-
-    fn wait_text(&self, text: &str) -> String {
-        self.wait_for(&format!("{text:?}"), |s| s.contains(text))
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
-
-fn have_tmux() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 #[test]

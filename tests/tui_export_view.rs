@@ -1,6 +1,8 @@
 //! `idscope FILE.jsonl` (issue 6, explorer part): detection, loading, the cluster list,
 //! search, a user's timeline and mode switches, through update() and TestBackend snapshots.
 
+mod tui_support;
+
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use idscope::model::{Knobs, Mode};
 use idscope::tui::export_view::load::{is_export, load, parse};
@@ -264,71 +266,29 @@ fn hostile_ids_render_escaped_and_fit_at_any_size() {
 /// The real binary on an export in tmux: list, timeline, mode switch, quit.
 #[test]
 fn export_view_in_tmux() {
-    use std::process::Command;
-    use std::time::{Duration, Instant};
-    if !Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
+    use tui_support::tmux::{have_tmux, Tmux};
+    if !have_tmux() {
         eprintln!("skipping: tmux is not installed");
         return;
     }
     let p = temp("tmux.jsonl", SMALL.as_bytes());
-    let socket = format!("idscope-xview-{}", std::process::id());
-    let tmux = |args: &[&str]| {
-        Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    };
-    struct Kill<'a>(&'a dyn Fn(&[&str]) -> std::process::Output);
-    impl Drop for Kill<'_> {
-        fn drop(&mut self) {
-            (self.0)(&["kill-server"]);
-        }
-    }
-    let _kill = Kill(&tmux);
     let cmd = format!(
         "'{}' '{}'; echo EXIT=$?; sleep 30",
         env!("CARGO_BIN_EXE_idscope"),
         p.display()
     );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "120",
-        "-y",
-        "30",
-        &cmd,
-    ]);
-    let wait = |text: &str| -> String {
-        let end = Instant::now() + Duration::from_secs(10);
-        loop {
-            let out = tmux(&["capture-pane", "-t", "t", "-p"]);
-            let s = String::from_utf8_lossy(&out.stdout).into_owned();
-            if s.contains(text) {
-                return s;
-            }
-            assert!(Instant::now() < end, "timed out waiting for {text:?}:\n{s}");
-            std::thread::sleep(Duration::from_millis(30));
-        }
-    };
-    let s = wait("Clusters · Simplified ID Merge · 4 users");
+    let t = Tmux::start("xview", &cmd, 120, 30).expect("tmux session starts");
+    let s = t.wait_text("Clusters · Simplified ID Merge · 4 users");
     assert!(s.contains("1 malformed line(s) skipped"), "{s}");
-    tmux(&["send-keys", "-t", "t", "Enter"]);
-    wait("Timeline · alice · 2 event(s)");
+    t.keys(&["Enter"]);
+    t.wait_text("Timeline · alice · 2 event(s)");
     // Separately: ESC followed at once by `2` reads as Alt-2.
-    tmux(&["send-keys", "-t", "t", "Escape"]);
-    wait("Clusters · Simplified");
-    tmux(&["send-keys", "-t", "t", "2"]);
-    wait("Mixpanel-chosen");
-    tmux(&["send-keys", "-t", "t", "q"]);
-    wait("EXIT=0");
+    t.keys(&["Escape"]);
+    t.wait_text("Clusters · Simplified");
+    t.keys(&["2"]);
+    t.wait_text("Mixpanel-chosen");
+    t.keys(&["q"]);
+    t.wait_text("EXIT=0");
 }
 
 #[test]

@@ -662,89 +662,10 @@ fn add_step_prompt_snapshot() {
 // ---- end to end: the real binary in tmux ----------------------------------------------------
 
 mod e2e {
-    use std::process::{Command, Output};
-    use std::time::{Duration, Instant};
-
-    const BIN: &str = env!("CARGO_BIN_EXE_idscope");
-
-    /// A tmux server of our own (unique socket, no user config), killed on drop.
-    pub struct Tmux {
-        socket: String,
-    }
-
-    impl Tmux {
-        pub fn start(tag: &str, cmd: &str, w: u16, h: u16) -> Option<Tmux> {
-            let t = Tmux {
-                socket: format!("idscope-pg-{}-{tag}", std::process::id()),
-            };
-            let (w, h) = (w.to_string(), h.to_string());
-            let args = ["new-session", "-d", "-s", "t", "-x", &w, "-y", &h, cmd];
-            t.run(&args)
-                .is_some_and(|o| o.status.success())
-                .then_some(t)
-        }
-
-        pub fn run(&self, args: &[&str]) -> Option<Output> {
-            Command::new("tmux")
-                .args(["-L", &self.socket, "-f", "/dev/null"])
-                .args(args)
-                .output()
-                .ok()
-        }
-
-        pub fn screen(&self) -> String {
-            self.run(&["capture-pane", "-t", "t", "-p"])
-                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-                .unwrap_or_default()
-        }
-
-        /// Named keys (`Enter`, `Tab`, `C-u`).
-        pub fn keys(&self, keys: &[&str]) {
-            let mut args = vec!["send-keys", "-t", "t"];
-            args.extend_from_slice(keys);
-            self.run(&args);
-        }
-
-        /// Literal text.
-        pub fn text(&self, text: &str) {
-            self.run(&["send-keys", "-t", "t", "-l", text]);
-        }
-
-        /// Polls the screen until it shows `text` (IDSCOPE_E2E_TIMEOUT_MS, default 10 s).
-        pub fn wait_text(&self, text: &str) -> String {
-            let ms = std::env::var("IDSCOPE_E2E_TIMEOUT_MS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(10_000);
-            let end = Instant::now() + Duration::from_millis(ms);
-            loop {
-                let s = self.screen();
-                if s.contains(text) {
-                    return s;
-                }
-                if Instant::now() > end {
-                    panic!("timed out waiting for {text:?}; the screen was:\n{s}");
-                }
-                std::thread::sleep(Duration::from_millis(30));
-            }
-        }
-    }
-
-    impl Drop for Tmux {
-        fn drop(&mut self) {
-            self.run(&["kill-server"]);
-        }
-    }
-
-    pub fn have_tmux() -> bool {
-        Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }
+    pub use crate::tui_support::tmux::{have_tmux, Tmux};
 
     pub fn bin() -> &'static str {
-        BIN
+        env!("CARGO_BIN_EXE_idscope")
     }
 }
 

@@ -14,8 +14,6 @@ use proptest::prelude::*;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 use tui_support::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_idscope");
@@ -291,71 +289,7 @@ fn live_reload_keeps_the_cursor_and_survives_a_broken_file() {
 
 // ---- tmux: the real binary ----
 
-fn timeout() -> Duration {
-    let ms = std::env::var("IDSCOPE_E2E_TIMEOUT_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
-    Duration::from_millis(ms)
-}
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(tag: &str, cmd: &str, w: u16, h: u16) -> Option<Tmux> {
-        let t = Tmux {
-            socket: format!("idscope-robust-{}-{tag}", std::process::id()),
-        };
-        let (w, h) = (w.to_string(), h.to_string());
-        let ok = t
-            .run(&["new-session", "-d", "-s", "t", "-x", &w, "-y", &h, cmd])
-            .is_some_and(|o| o.status.success());
-        ok.then_some(t)
-    }
-
-    fn run(&self, args: &[&str]) -> Option<Output> {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .ok()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-t", "t", "-p"])
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_default()
-    }
-
-    fn wait_text(&self, text: &str) -> String {
-        let end = Instant::now() + timeout();
-        loop {
-            let s = self.screen();
-            if s.contains(text) {
-                return s;
-            }
-            if Instant::now() > end {
-                panic!("timed out waiting for {text:?}; the screen was:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(30));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
-
-fn have_tmux() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+use tui_support::tmux::{have_tmux, Tmux};
 
 #[test]
 #[cfg(debug_assertions)]

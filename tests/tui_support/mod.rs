@@ -1,6 +1,8 @@
 //! Shared by the tui_* tests (`mod tui_support;`): a scenario written inline, and helpers.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use idscope::tui::app::{update, Action, App};
 use idscope::tui::theme;
 use ratatui::backend::TestBackend;
