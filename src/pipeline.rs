@@ -1,27 +1,40 @@
-//! Reading an export on two cores: one thread reads blocks of whole lines and a second
-//! parses them, while the caller's thread resolves the previous block (issue 6's target:
-//! resolution at the speed of parsing). Parsed fields are kept as offsets into the block,
-//! so nothing is copied or allocated per event.
+//! Reading an export on two cores: parser threads cut the input into blocks of whole lines
+//! and parse them while the caller's thread resolves the blocks in file order (issue 6's
+//! target: resolution at the speed of parsing). Parsed fields are offsets into their block,
+//! so nothing is copied or allocated per event. Input already in memory (a mapped file) is
+//! parsed in place; a stream (stdin, gzip) is first read into recycled blocks by one more
+//! thread.
 
 use crate::model::Endpoint;
 use crate::resolver::{is_invalid_id, Incoming};
 use crate::stream::{BadLine, Line, Stream};
 use std::borrow::Cow;
 use std::io::Read;
-use std::sync::mpsc::sync_channel;
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Mutex;
 
 /// About this many bytes per block.
 const BLOCK: usize = 1 << 20;
 
-/// Whole lines read from the input.
-struct Block {
-    bytes: Vec<u8>,
-    /// Line number of the first line (1-based).
-    first_line: usize,
-    /// Lines in the block (a last line without a newline counts).
-    lines: usize,
-    /// A recycled vector for the parsed lines (large: reusing it avoids fresh pages).
-    spare: Vec<Item>,
+/// Blocks in flight at once (being parsed, waiting, or being resolved): bounds memory.
+const IN_FLIGHT: usize = 6;
+
+/// A block of whole lines to parse, with its sequence number and its offset in the input.
+struct Job<'a> {
+    seq: u64,
+    offset: u64,
+    chunk: Chunk<'a>,
+}
+
+enum Chunk<'a> {
+    /// A slice of input held in memory by the caller.
+    Borrowed(&'a [u8]),
+    /// Read from a stream into a recycled buffer.
+    Owned(Vec<u8>),
+    /// Reading failed here.
+    Failed(std::io::Error),
 }
 
 /// A field of a parsed line: where it is in the block, or which unescaped string it is.
@@ -35,24 +48,28 @@ enum Field {
 }
 
 /// A parsed block: its text, its lines' fields, and the unescaped strings they refer to.
-struct ParsedBlock {
-    text: Text,
+struct ParsedBlock<'a> {
+    text: Text<'a>,
     items: Vec<Item>,
     owned: Vec<Box<str>>,
+    /// Lines in the block (a last line without a newline counts).
     lines: usize,
+    /// Where the block starts in the input.
+    offset: u64,
+    error: Option<std::io::Error>,
 }
 
 /// A block's text: checked as UTF-8 once when it is; raw bytes (checked per line) when not.
-enum Text {
-    Str(String),
-    Bytes(Vec<u8>),
+enum Text<'a> {
+    Str(Cow<'a, str>),
+    Bytes(Cow<'a, [u8]>),
 }
 
-impl Text {
-    fn len(&self) -> usize {
+impl Text<'_> {
+    fn as_bytes(&self) -> &[u8] {
         match self {
-            Text::Str(s) => s.len(),
-            Text::Bytes(b) => b.len(),
+            Text::Str(s) => s.as_bytes(),
+            Text::Bytes(b) => b,
         }
     }
 
@@ -61,6 +78,15 @@ impl Text {
             // Spans come from serde's borrowed strings: always on character boundaries.
             Text::Str(s) => s.get(a..b),
             Text::Bytes(bytes) => std::str::from_utf8(bytes.get(a..b)?).ok(),
+        }
+    }
+
+    /// The buffer back, when it was read from a stream (so it can be reused).
+    fn into_buffer(self) -> Option<Vec<u8>> {
+        match self {
+            Text::Str(Cow::Owned(s)) => Some(s.into_bytes()),
+            Text::Bytes(Cow::Owned(b)) => Some(b),
+            _ => None,
         }
     }
 }
@@ -92,7 +118,8 @@ impl Field {
 /// One line's identity fields, as offsets.
 #[derive(Debug, Default)]
 struct Parsed {
-    line: usize,
+    /// Line number within the block (0-based).
+    line: u32,
     text: (u32, u32),
     event: Field,
     distinct_id: Field,
@@ -111,6 +138,7 @@ struct Parsed {
 #[allow(clippy::large_enum_variant)]
 enum Item {
     Event(Parsed),
+    /// A malformed line; its number is within the block (0-based).
     Bad(BadLine),
 }
 
@@ -124,13 +152,52 @@ pub enum Control {
 /// Receives each event line's number and text.
 pub type LineSink<'h> = &'h mut dyn FnMut(usize, &str);
 
-/// Callbacks of [`feed_reader`].
+/// Callbacks of [`feed_reader`] and [`feed_bytes`].
 pub struct Hooks<'h> {
     pub on_bad: &'h mut dyn FnMut(&BadLine) -> Control,
     /// Bytes read so far (for a progress bar).
     pub on_bytes: &'h mut dyn FnMut(u64),
     /// Each event line's text, when the caller keeps them (resolved-jsonl).
     pub on_line: Option<LineSink<'h>>,
+    /// Byte ranges of the input that are resolved and will not be read again (a memory-mapped
+    /// file can drop them from memory).
+    pub on_done: Option<&'h mut dyn FnMut(Range<u64>)>,
+}
+
+/// Resolves every line of `bytes` (a whole export in memory, e.g. a mapped file) into
+/// `stream`, parsing it in place. Returns false when a hook said stop.
+pub fn feed_bytes(stream: &mut Stream, bytes: &[u8], hooks: Hooks) -> bool {
+    let blocks = bytes.len().div_ceil(BLOCK);
+    let next = AtomicUsize::new(0);
+    let take = || {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        (i < blocks).then(|| {
+            let (a, b) = (
+                line_start(bytes, i * BLOCK),
+                line_start(bytes, (i + 1) * BLOCK),
+            );
+            Job {
+                seq: i as u64,
+                offset: a as u64,
+                chunk: Chunk::Borrowed(&bytes[a..b]),
+            }
+        })
+    };
+    let (recycle_tx, _unused) = sync_channel(0);
+    let jobs = Jobs {
+        wait: &take,
+        now: &take,
+    };
+    // Nothing here reads, so there is no read error to report.
+    run(stream, jobs, hooks, recycle_tx).unwrap_or(false)
+}
+
+/// Where the first line starting at or after `pos` begins (`bytes.len()` when none does).
+fn line_start(bytes: &[u8], pos: usize) -> usize {
+    if pos == 0 || pos >= bytes.len() {
+        return pos.min(bytes.len());
+    }
+    memchr::memchr(b'\n', &bytes[pos - 1..]).map_or(bytes.len(), |i| pos + i)
 }
 
 /// Reads every line of `reader` into `stream`. Returns false when a hook said stop, and an
@@ -140,155 +207,235 @@ pub fn feed_reader(
     reader: Box<dyn Read + Send>,
     hooks: Hooks,
 ) -> std::io::Result<bool> {
-    let (raw_tx, raw_rx) = sync_channel::<(u64, std::io::Result<Block>)>(PARSERS);
-    let (parsed_tx, parsed_rx) = sync_channel::<(u64, ParsedBlock)>(2 * PARSERS);
-    let (recycle_tx, recycle_rx) = sync_channel::<Recycled>(4 * PARSERS);
-    // Shared by the parsers only: when they all stop, the reader's sends fail and it stops too.
-    let raw_rx = std::sync::Arc::new(std::sync::Mutex::new(raw_rx));
+    let (raw_tx, raw_rx) = sync_channel::<Job<'static>>(2);
+    let (recycle_tx, recycle_rx) = sync_channel::<Vec<u8>>(IN_FLIGHT);
+    let raw_rx = Mutex::new(Some(raw_rx));
+    let wait = || raw_rx.lock().ok()?.as_ref()?.recv().ok();
+    let now = || raw_rx.try_lock().ok()?.as_ref()?.try_recv().ok();
     std::thread::scope(|scope| {
-        scope.spawn(move || {
-            let mut seq = 0u64;
-            read_blocks(reader, recycle_rx, |b| {
-                seq += 1;
-                raw_tx.send((seq - 1, b)).is_ok()
-            })
-        });
-        for _ in 0..PARSERS {
-            let (raw_rx, parsed_tx) = (raw_rx.clone(), parsed_tx.clone());
-            scope.spawn(move || loop {
-                let next = raw_rx.lock().map(|rx| rx.recv());
-                let Ok(Ok((seq, block))) = next else {
-                    return;
-                };
-                let parsed = match block {
-                    Ok(b) => parse_block(b),
-                    // Forward the error as an empty block carrying it.
-                    Err(e) => ParsedBlock {
-                        text: Text::Bytes(Vec::new()),
-                        items: vec![Item::Bad(BadLine {
-                            line: 0,
-                            message: format!("read error: {e}"),
-                        })],
-                        owned: Vec::new(),
-                        lines: 0,
-                    },
-                };
-                if parsed_tx.send((seq, parsed)).is_err() {
-                    return;
-                }
-            });
+        scope.spawn(move || read_blocks(reader, recycle_rx, raw_tx));
+        let jobs = Jobs {
+            wait: &wait,
+            now: &now,
+        };
+        let result = run(stream, jobs, hooks, recycle_tx);
+        // Stopped early or done: the reader's sends fail once the receiver is gone.
+        if let Ok(mut rx) = raw_rx.lock() {
+            rx.take();
         }
-        drop((parsed_tx, raw_rx));
-        // Blocks arrive out of order from the parsers; resolve them in file order.
-        let mut pending = std::collections::BTreeMap::new();
-        let mut next = 0u64;
-        // The iterator owns the receiver: stopping early (a bad line under --strict) drops it,
-        // which stops the parsers.
-        let in_order = std::iter::from_fn(move || loop {
-            if let Some(block) = pending.remove(&next) {
-                next += 1;
-                return Some(block);
-            }
-            let (seq, block) = parsed_rx.recv().ok()?;
-            pending.insert(seq, block);
-        });
-        resolve_blocks(stream, in_order, hooks, &recycle_tx)
+        result
     })
 }
 
-/// A resolved block's buffers, on their way back to the reader.
-type Recycled = (Vec<u8>, Vec<Item>);
-
-/// Hands a resolved block's buffers back to the reader.
-struct RecycledOnDrop<'r> {
-    block: Option<ParsedBlock>,
-    recycle: &'r std::sync::mpsc::SyncSender<Recycled>,
+/// Where jobs come from: `wait` blocks until there is one (None: input ended); `now`
+/// never blocks (None: none ready yet, or input ended).
+struct Jobs<'j, 'a> {
+    wait: &'j (dyn Fn() -> Option<Job<'a>> + Sync),
+    now: &'j dyn Fn() -> Option<Job<'a>>,
 }
 
-impl Drop for RecycledOnDrop<'_> {
-    fn drop(&mut self) {
-        if let Some(b) = self.block.take() {
-            let bytes = match b.text {
-                Text::Str(s) => s.into_bytes(),
-                Text::Bytes(b) => b,
+/// The parser thread and the in-order resolution. The resolving thread parses a block itself
+/// whenever the next one is not ready, so the two cores stay busy without a third thread
+/// competing for them. Buffers of resolved blocks go back to the reader through `recycle`.
+fn run<'a>(
+    stream: &mut Stream,
+    jobs: Jobs<'_, 'a>,
+    mut hooks: Hooks,
+    recycle: SyncSender<Vec<u8>>,
+) -> std::io::Result<bool> {
+    let (parsed_tx, parsed_rx) = sync_channel::<(u64, ParsedBlock<'a>)>(IN_FLIGHT);
+    // A parser takes a token (an empty item vector) before a job and gets it back once the
+    // block is resolved: at most IN_FLIGHT blocks exist at once.
+    let (token_tx, token_rx) = sync_channel::<Vec<Item>>(IN_FLIGHT);
+    for _ in 0..IN_FLIGHT {
+        token_tx
+            .send(Vec::new())
+            .expect("the channel holds them all");
+    }
+    let token_rx = Mutex::new(token_rx);
+    let tokens = &token_rx;
+    // `move`: returning drops `parsed_rx` and `token_tx`, which stops the parser thread
+    // before the scope waits for it.
+    std::thread::scope(move |scope| {
+        let wait = jobs.wait;
+        scope.spawn(move || parse_jobs(wait, tokens, parsed_tx));
+        let mut pending = std::collections::BTreeMap::new();
+        let mut next = 0u64;
+        // Line number of the next block's first line.
+        let mut first_line = 1usize;
+        loop {
+            let Some(block) = pending.remove(&next) else {
+                if let Ok((seq, block)) = parsed_rx.try_recv() {
+                    pending.insert(seq, block);
+                } else if let Some((job, items)) = steal(&jobs, tokens, &token_tx) {
+                    pending.insert(job.seq, parse_job(job, items));
+                } else {
+                    match parsed_rx.recv() {
+                        Ok((seq, block)) => pending.insert(seq, block),
+                        Err(_) => return Ok(true),
+                    };
+                }
+                continue;
             };
-            let mut items = b.items;
+            next += 1;
+            let result = resolve_block(stream, &block, first_line, &mut hooks);
+            first_line += block.lines;
+            let (offset, len) = (block.offset, block.text.as_bytes().len() as u64);
+            let mut items = block.items;
             items.clear();
-            let _ = self.recycle.try_send((bytes, items));
+            let _ = token_tx.try_send(items);
+            if let Some(buffer) = block.text.into_buffer() {
+                let _ = recycle.try_send(buffer);
+            }
+            match result {
+                Ok(Control::Continue) => {}
+                Ok(Control::Stop) => return Ok(false),
+                Err(e) => return Err(e),
+            }
+            if let Some(done) = hooks.on_done.as_mut() {
+                done(offset..offset + len);
+            }
+        }
+    })
+}
+
+/// A job and a token for the resolving thread, when both are there without waiting.
+fn steal<'a>(
+    jobs: &Jobs<'_, 'a>,
+    tokens: &Mutex<Receiver<Vec<Item>>>,
+    give_back: &SyncSender<Vec<Item>>,
+) -> Option<(Job<'a>, Vec<Item>)> {
+    let items = tokens.try_lock().ok()?.try_recv().ok()?;
+    match (jobs.now)() {
+        Some(job) => Some((job, items)),
+        None => {
+            // The channel has room: the token was just taken from it.
+            let _ = give_back.try_send(items);
+            None
         }
     }
 }
 
-/// Parser threads: with the reader and the resolving thread, they keep both cores busy.
-const PARSERS: usize = 2;
-
-fn resolve_blocks(
-    stream: &mut Stream,
-    blocks: impl Iterator<Item = ParsedBlock>,
-    mut hooks: Hooks,
-    recycle: &std::sync::mpsc::SyncSender<Recycled>,
-) -> std::io::Result<bool> {
-    for block in blocks {
-        let block = RecycledOnDrop {
-            block: Some(block),
-            recycle,
+fn parse_jobs<'a>(
+    take: &(dyn Fn() -> Option<Job<'a>> + Sync),
+    tokens: &Mutex<Receiver<Vec<Item>>>,
+    parsed: SyncSender<(u64, ParsedBlock<'a>)>,
+) {
+    loop {
+        let Ok(Ok(items)) = tokens.lock().map(|t| t.recv()) else {
+            return;
         };
-        let block = block.block.as_ref().expect("present until dropped");
-        (hooks.on_bytes)(block.text.len() as u64);
-        stream.add_lines(block.lines as u64);
-        for item in &block.items {
-            match item {
-                Item::Bad(bad) if bad.line == 0 => {
-                    return Err(std::io::Error::other(bad.message.clone()));
+        let Some(job) = take() else {
+            return;
+        };
+        let seq = job.seq;
+        if parsed.send((seq, parse_job(job, items))).is_err() {
+            return;
+        }
+    }
+}
+
+fn parse_job(job: Job<'_>, items: Vec<Item>) -> ParsedBlock<'_> {
+    match job.chunk {
+        Chunk::Failed(e) => ParsedBlock {
+            text: Text::Bytes(Cow::Borrowed(&[])),
+            items,
+            owned: Vec::new(),
+            lines: 0,
+            offset: job.offset,
+            error: Some(e),
+        },
+        Chunk::Borrowed(b) => parse_block(text_of(Cow::Borrowed(b)), job.offset, items),
+        Chunk::Owned(b) => parse_block(text_of(Cow::Owned(b)), job.offset, items),
+    }
+}
+
+/// One UTF-8 check per block; then lines parse as &str (serde skips re-checking strings).
+fn text_of(bytes: Cow<'_, [u8]>) -> Text<'_> {
+    match bytes {
+        Cow::Borrowed(b) => match std::str::from_utf8(b) {
+            Ok(s) => Text::Str(Cow::Borrowed(s)),
+            Err(_) => Text::Bytes(Cow::Borrowed(b)),
+        },
+        Cow::Owned(b) => match String::from_utf8(b) {
+            Ok(s) => Text::Str(Cow::Owned(s)),
+            Err(e) => Text::Bytes(Cow::Owned(e.into_bytes())),
+        },
+    }
+}
+
+fn resolve_block(
+    stream: &mut Stream,
+    block: &ParsedBlock,
+    first_line: usize,
+    hooks: &mut Hooks,
+) -> std::io::Result<Control> {
+    if let Some(e) = &block.error {
+        return Err(std::io::Error::new(e.kind(), e.to_string()));
+    }
+    (hooks.on_bytes)(block.text.as_bytes().len() as u64);
+    stream.add_lines(block.lines as u64);
+    let b = block;
+    for item in &block.items {
+        match item {
+            Item::Bad(bad) => {
+                stream.bad_line_count += 1;
+                let bad = BadLine {
+                    line: first_line + bad.line,
+                    message: bad.message.clone(),
+                };
+                if (hooks.on_bad)(&bad) == Control::Stop {
+                    return Ok(Control::Stop);
                 }
-                Item::Bad(bad) => {
-                    stream.bad_line_count += 1;
-                    if (hooks.on_bad)(bad) == Control::Stop {
-                        return Ok(false);
-                    }
-                }
-                Item::Event(p) => {
-                    let b = &block;
-                    let distinct_id = p.distinct_id.get(b);
-                    let incoming = Incoming {
-                        index: 0,
-                        endpoint: Endpoint::Import,
-                        event: p.event.get(b).unwrap_or(Cow::Borrowed("")),
-                        invalid_distinct_id: distinct_id.as_deref().is_some_and(is_invalid_id),
-                        distinct_id,
-                        device_id: p.device_id.get(b),
-                        user_id: p.user_id.get(b),
-                        anon_id: p.anon_id.get(b),
-                        anon_distinct_id: p.anon_distinct_id.get(b),
-                        identified_id: p.identified_id.get(b),
-                        alias: p.alias.get(b),
-                        merge_ids: p.merge.and_then(|[x, y]| Some([x.get(b)?, y.get(b)?])),
-                    };
-                    let insert_id = p.insert_id.get(b);
-                    stream.feed_incoming(p.line, incoming, p.time, insert_id.as_deref());
-                    if let Some(f) = hooks.on_line.as_mut() {
-                        if let Some(text) = block.text.slice(p.text.0 as usize, p.text.1 as usize) {
-                            f(p.line, text);
-                        }
+            }
+            Item::Event(p) => {
+                let line = first_line + p.line as usize;
+                let distinct_id = p.distinct_id.get(b);
+                let incoming = Incoming {
+                    index: 0,
+                    endpoint: Endpoint::Import,
+                    event: p.event.get(b).unwrap_or(Cow::Borrowed("")),
+                    invalid_distinct_id: distinct_id.as_deref().is_some_and(is_invalid_id),
+                    distinct_id,
+                    device_id: p.device_id.get(b),
+                    user_id: p.user_id.get(b),
+                    anon_id: p.anon_id.get(b),
+                    anon_distinct_id: p.anon_distinct_id.get(b),
+                    identified_id: p.identified_id.get(b),
+                    alias: p.alias.get(b),
+                    merge_ids: p.merge.and_then(|[x, y]| Some([x.get(b)?, y.get(b)?])),
+                };
+                let insert_id = p.insert_id.get(b);
+                stream.feed_incoming(line, incoming, p.time, insert_id.as_deref());
+                if let Some(f) = hooks.on_line.as_mut() {
+                    if let Some(text) = b.text.slice(p.text.0 as usize, p.text.1 as usize) {
+                        f(line, text);
                     }
                 }
             }
         }
     }
-    Ok(true)
+    Ok(Control::Continue)
 }
 
-/// Reads whole lines in blocks of about [`BLOCK`] bytes; `send` returns false to stop. Block
-/// buffers come back through `recycled` once resolved, so memory is reused, not re-faulted.
+/// Reads whole lines in blocks of about [`BLOCK`] bytes and sends them as jobs until the
+/// input ends or the parsers are gone. Buffers come back through `recycled` once resolved,
+/// so memory is reused, not re-faulted.
 fn read_blocks(
     mut reader: Box<dyn Read + Send>,
-    recycled: std::sync::mpsc::Receiver<Recycled>,
-    mut send: impl FnMut(std::io::Result<Block>) -> bool,
+    recycled: Receiver<Vec<u8>>,
+    jobs: SyncSender<Job<'static>>,
 ) {
     let mut carry: Vec<u8> = Vec::new();
-    let mut line = 1usize;
+    let (mut seq, mut offset) = (0u64, 0u64);
+    let mut send = |chunk: Chunk<'static>, len: usize| {
+        let job = Job { seq, offset, chunk };
+        seq += 1;
+        offset += len as u64;
+        jobs.send(job).is_ok()
+    };
     loop {
-        let (mut bytes, spare) = recycled.try_recv().unwrap_or_default();
+        let mut bytes = recycled.try_recv().unwrap_or_default();
         bytes.clear();
         bytes.extend_from_slice(&carry);
         carry.clear();
@@ -304,7 +451,7 @@ fn read_blocks(
                 Ok(_) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    send(Err(e));
+                    send(Chunk::Failed(e), 0);
                     return;
                 }
             }
@@ -322,18 +469,8 @@ fn read_blocks(
                 }
             }
         }
-        let newlines = memchr::memchr_iter(b'\n', &bytes).count();
-        let lines = newlines + usize::from(bytes.last().is_some_and(|&b| b != b'\n'));
-        let first_line = line;
-        line += newlines;
-        if !bytes.is_empty()
-            && !send(Ok(Block {
-                bytes,
-                first_line,
-                lines,
-                spare,
-            }))
-        {
+        let len = bytes.len();
+        if len > 0 && !send(Chunk::Owned(bytes), len) {
             return;
         }
         if eof {
@@ -342,78 +479,68 @@ fn read_blocks(
     }
 }
 
-fn parse_block(block: Block) -> ParsedBlock {
-    let (first_line, lines) = (block.first_line, block.lines);
-    let mut items = block.spare;
+fn parse_block<'a>(text: Text<'a>, offset: u64, mut items: Vec<Item>) -> ParsedBlock<'a> {
     items.clear();
-    // One UTF-8 check per block; then lines parse as &str (serde skips re-checking strings).
-    let text = match String::from_utf8(block.bytes) {
-        Ok(s) => Text::Str(s),
-        Err(e) => Text::Bytes(e.into_bytes()),
-    };
-    items.reserve(text.len() / 160 + 1);
+    items.reserve(text.as_bytes().len() / 160 + 1);
     let mut owned = Vec::new();
-    {
-        let bytes: &[u8] = match &text {
-            Text::Str(s) => s.as_bytes(),
-            Text::Bytes(b) => b,
+    let bytes = text.as_bytes();
+    let base = bytes.as_ptr() as usize;
+    let newlines = memchr::memchr_iter(b'\n', bytes).count();
+    let lines = newlines + usize::from(bytes.last().is_some_and(|&b| b != b'\n'));
+    let mut start = 0;
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let ends = memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len()));
+    for (this_line, end) in (0u32..).zip(ends) {
+        let raw = &body[start..end];
+        let range = (start as u32, end as u32);
+        let line_start = start;
+        start = end + 1;
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let parsed = match &text {
+            Text::Str(s) => Line::parse(&s[line_start..line_start + raw.len()]),
+            Text::Bytes(_) => Line::parse_bytes(raw),
         };
-        let base = bytes.as_ptr() as usize;
-        let mut start = 0;
-        let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-        let ends = memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len()));
-        for (this_line, end) in (first_line..).zip(ends) {
-            let raw = &body[start..end];
-            let range = (start as u32, end as u32);
-            let line_start = start;
-            start = end + 1;
-            if raw.iter().all(u8::is_ascii_whitespace) {
-                continue;
+        match parsed {
+            Err(e) => {
+                let message = match std::str::from_utf8(raw) {
+                    Err(u) => {
+                        format!("not UTF-8 (invalid byte at column {})", u.valid_up_to() + 1)
+                    }
+                    Ok(_) => crate::stream::describe_error(&e),
+                };
+                items.push(Item::Bad(BadLine {
+                    line: this_line as usize,
+                    message,
+                }))
             }
-            let parsed = match &text {
-                Text::Str(s) => Line::parse(&s[line_start..line_start + raw.len()]),
-                Text::Bytes(_) => Line::parse_bytes(raw),
-            };
-            match parsed {
-                Err(e) => {
-                    let message = match std::str::from_utf8(raw) {
-                        Err(u) => {
-                            format!("not UTF-8 (invalid byte at column {})", u.valid_up_to() + 1)
-                        }
-                        Ok(_) => crate::stream::describe_error(&e),
-                    };
-                    items.push(Item::Bad(BadLine {
-                        line: this_line,
-                        message,
-                    }))
-                }
-                Ok(l) => {
-                    let p = l.properties.as_ref();
-                    let mut f = |v: Option<&Option<Cow<'_, str>>>| {
-                        v.map_or(Field::None, |v| Field::of(v, base, &mut owned))
-                    };
-                    let merge = p.and_then(|p| p.distinct_ids.as_ref()).and_then(|ids| {
-                        match ids.as_slice() {
+            Ok(l) => {
+                let p = l.properties.as_ref();
+                let mut f = |v: Option<&Option<Cow<'_, str>>>| {
+                    v.map_or(Field::None, |v| Field::of(v, base, &mut owned))
+                };
+                let merge =
+                    p.and_then(|p| p.distinct_ids.as_ref())
+                        .and_then(|ids| match ids.as_slice() {
                             [a @ Some(_), b @ Some(_)] => Some([f(Some(a)), f(Some(b))]),
                             _ => None,
-                        }
-                    });
-                    items.push(Item::Event(Parsed {
-                        line: this_line,
-                        text: range,
-                        event: f(Some(&l.event)),
-                        distinct_id: f(p.map(|p| &p.distinct_id)),
-                        device_id: f(p.map(|p| &p.device_id)),
-                        user_id: f(p.map(|p| &p.user_id)),
-                        anon_id: f(p.map(|p| &p.anon_id)),
-                        anon_distinct_id: f(p.map(|p| &p.anon_distinct_id)),
-                        identified_id: f(p.map(|p| &p.identified_id)),
-                        alias: f(p.map(|p| &p.alias)),
-                        merge,
-                        insert_id: f(p.map(|p| &p.insert_id)),
-                        time: l.time_seconds(),
-                    }));
-                }
+                        });
+                items.push(Item::Event(Parsed {
+                    line: this_line,
+                    text: range,
+                    event: f(Some(&l.event)),
+                    distinct_id: f(p.map(|p| &p.distinct_id)),
+                    device_id: f(p.map(|p| &p.device_id)),
+                    user_id: f(p.map(|p| &p.user_id)),
+                    anon_id: f(p.map(|p| &p.anon_id)),
+                    anon_distinct_id: f(p.map(|p| &p.anon_distinct_id)),
+                    identified_id: f(p.map(|p| &p.identified_id)),
+                    alias: f(p.map(|p| &p.alias)),
+                    merge,
+                    insert_id: f(p.map(|p| &p.insert_id)),
+                    time: l.time_seconds(),
+                }));
             }
         }
     }
@@ -422,5 +549,24 @@ fn parse_block(block: Block) -> ParsedBlock {
         items,
         owned,
         lines,
+        offset,
+        error: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_start_at_line_starts() {
+        let b = b"ab\ncd\n\nef";
+        assert_eq!(line_start(b, 0), 0);
+        assert_eq!(line_start(b, 1), 3);
+        assert_eq!(line_start(b, 3), 3);
+        assert_eq!(line_start(b, 4), 6);
+        assert_eq!(line_start(b, 7), 7);
+        assert_eq!(line_start(b, 8), 9);
+        assert_eq!(line_start(b, 99), 9);
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::cli::{KnobArgs, ModeArg, EXIT_INVALID, EXIT_OK};
 use clap::{Args, ValueEnum};
-use idscope::pipeline::{feed_reader, Control, Hooks};
+use idscope::pipeline::{feed_bytes, feed_reader, Control, Hooks};
 use idscope::stream::{Stream, StreamOptions};
 use idscope::text::visible;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
@@ -103,33 +103,90 @@ fn human(bytes: u64) -> String {
 
 type Input = BufReader<Box<dyn Read + Send>>;
 
-/// Opens the input, unwrapping gzip (detected by its magic bytes).
-fn open(input: &str) -> Result<(Input, Option<u64>), String> {
+/// Where the export comes from: a regular file mapped into memory (parsed in place, no copy
+/// through a read buffer), or a stream (stdin, gzip, anything that cannot be mapped).
+enum Source {
+    Mapped(memmap2::Mmap),
+    Stream(Input),
+}
+
+/// Opens the input, unwrapping gzip (detected by its magic bytes); returns its size when known.
+fn open(input: &str) -> Result<(Source, Option<u64>), String> {
+    let cannot_read = |e: std::io::Error| format!("{}: cannot read: {e}", visible(input));
     let (raw, size): (Box<dyn Read + Send>, Option<u64>) = if input == "-" {
         (Box::new(std::io::stdin()), None)
     } else {
         let f = std::fs::File::open(input).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => format!("{}: no such file", visible(input)),
-            _ => format!("{}: cannot read: {e}", visible(input)),
+            _ => cannot_read(e),
         })?;
-        if f.metadata().is_ok_and(|m| m.is_dir()) {
+        let meta = f.metadata().ok();
+        if meta.as_ref().is_some_and(|m| m.is_dir()) {
             return Err(format!(
                 "{}: is a directory; expected an export file",
                 visible(input)
             ));
         }
+        if let Some(map) = meta
+            .filter(|m| m.is_file() && m.len() > 0)
+            .and_then(|_| map(&f))
+        {
+            if !map.starts_with(&GZIP_MAGIC) {
+                let size = map.len() as u64;
+                return Ok((Source::Mapped(map), Some(size)));
+            }
+        }
         let size = f.metadata().ok().map(|m| m.len());
         (Box::new(f), size)
     };
     let mut reader = BufReader::with_capacity(1 << 16, raw);
-    let head = reader
-        .fill_buf()
-        .map_err(|e| format!("{}: cannot read: {e}", visible(input)))?;
-    if head.starts_with(&[0x1f, 0x8b]) {
+    let head = reader.fill_buf().map_err(cannot_read)?;
+    if head.starts_with(&GZIP_MAGIC) {
         let gz: Box<dyn Read + Send> = Box::new(flate2::bufread::MultiGzDecoder::new(reader));
-        Ok((BufReader::with_capacity(1 << 16, gz), None))
+        Ok((Source::Stream(BufReader::with_capacity(1 << 16, gz)), None))
     } else {
-        Ok((reader, size))
+        Ok((Source::Stream(reader), size))
+    }
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Maps a regular file read-only; None when the system cannot (the caller then reads it).
+/// The file must not be truncated while it is read (as with ripgrep's mmap; exports are
+/// written once).
+fn map(f: &std::fs::File) -> Option<memmap2::Mmap> {
+    // SAFETY: a read-only shared mapping of a file we only read; see the note above on
+    // truncation by another process.
+    let map = unsafe { memmap2::Mmap::map(f) }.ok()?;
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Some(map)
+}
+
+/// Lets a mapped input drop the pages already resolved, so resident memory stays flat.
+struct Release<'m> {
+    map: &'m memmap2::Mmap,
+    done: usize,
+}
+
+impl Release<'_> {
+    /// Everything before `end` is resolved.
+    fn upto(&mut self, end: u64) {
+        // Whole 64 KiB runs only (a multiple of any page size), so no page still being
+        // parsed is touched.
+        let end = (end as usize) & !0xffff;
+        if end > self.done {
+            // SAFETY: the mapping is read-only and shared: MADV_DONTNEED drops our page-table
+            // entries only, and a later read faults the same file contents back in. No borrow
+            // of these bytes is used again (they are resolved).
+            let _ = unsafe {
+                self.map.unchecked_advise_range(
+                    memmap2::UncheckedAdvice::DontNeed,
+                    self.done,
+                    end - self.done,
+                )
+            };
+            self.done = end;
+        }
     }
 }
 
@@ -159,7 +216,7 @@ pub fn resolve(args: ResolveArgs) -> i32 {
     } else {
         args.input.clone()
     };
-    let (mut reader, size) = match open(&args.input) {
+    let (source, size) = match open(&args.input) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");
@@ -177,70 +234,72 @@ pub fn resolve(args: ResolveArgs) -> i32 {
     let keep_lines = args.format == ResolveFormat::ResolvedJsonl;
     let mut kept: Vec<(usize, String)> = Vec::new();
     let mut shown = 0usize;
-    let first = match reader.fill_buf() {
-        Ok(head) => head.iter().find(|b| !b.is_ascii_whitespace()).copied(),
-        Err(e) => {
-            eprintln!("error: {}: cannot read: {e}", visible(&name));
-            return EXIT_INVALID;
+    let strict = args.strict;
+    let mut on_bad = |bad: &idscope::stream::BadLine| {
+        if bad_line(&name, bad.line, &bad.message, strict, &mut shown) {
+            Control::Continue
+        } else {
+            Control::Stop
         }
     };
-    if first == Some(b'[') {
-        // A JSON array: read it whole, then feed each element (element i reported as line i+1).
-        let mut buf = Vec::new();
-        if let Err(e) = reader.read_to_end(&mut buf) {
+    let mut on_bytes = |n: u64| {
+        if let Some(b) = &bar {
+            b.inc(n);
+        }
+    };
+    let mut keep = |n: usize, line: &str| kept.push((n, line.to_string()));
+    let is_array = |head: &[u8]| head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let fed = match source {
+        Source::Mapped(map) if is_array(&map) => {
+            feed_array(&mut stream, &map, &mut on_bad, &mut keep, keep_lines)
+        }
+        Source::Mapped(map) => {
+            let mut release = Release { map: &map, done: 0 };
+            let mut on_done = |r: std::ops::Range<u64>| release.upto(r.end);
+            let hooks = Hooks {
+                on_bad: &mut on_bad,
+                on_bytes: &mut on_bytes,
+                on_line: if keep_lines { Some(&mut keep) } else { None },
+                on_done: Some(&mut on_done),
+            };
+            Ok(feed_bytes(&mut stream, &map, hooks))
+        }
+        Source::Stream(mut reader) => match reader.fill_buf().map(is_array) {
+            Err(e) => Err(Failure::Read(e)),
+            Ok(true) => {
+                // A JSON array is read whole, then fed element by element.
+                let mut buf = Vec::new();
+                match reader.read_to_end(&mut buf) {
+                    Ok(_) => feed_array(&mut stream, &buf, &mut on_bad, &mut keep, keep_lines),
+                    Err(e) => Err(Failure::Read(e)),
+                }
+            }
+            Ok(false) => {
+                let hooks = Hooks {
+                    on_bad: &mut on_bad,
+                    on_bytes: &mut on_bytes,
+                    on_line: if keep_lines { Some(&mut keep) } else { None },
+                    on_done: None,
+                };
+                feed_reader(&mut stream, Box::new(reader), hooks).map_err(Failure::Read)
+            }
+        },
+    };
+    match fed {
+        Ok(true) => {}
+        Ok(false) => return EXIT_INVALID,
+        Err(Failure::Read(e)) => {
             eprintln!("error: {}: cannot read: {e}", visible(&name));
             return EXIT_INVALID;
         }
-        let items: Vec<&serde_json::value::RawValue> = match serde_json::from_slice(&buf) {
-            Ok(v) => v,
-            Err(e) => {
-                eprintln!(
-                    "error: {}:{}:{}: not a JSON array of events: {}",
-                    visible(&name),
-                    e.line(),
-                    e.column(),
-                    e
-                );
-                return EXIT_INVALID;
-            }
-        };
-        for (i, item) in items.iter().enumerate() {
-            if let Err(bad) = stream.feed(i + 1, item.get()) {
-                let msg = format!("array item {}: {}", i + 1, bad.message);
-                if !bad_line(&name, bad.line, &msg, args.strict, &mut shown) {
-                    return EXIT_INVALID;
-                }
-            } else if keep_lines {
-                kept.push((i + 1, item.get().to_string()));
-            }
-        }
-    } else {
-        let strict = args.strict;
-        let mut on_bad = |bad: &idscope::stream::BadLine| {
-            if bad_line(&name, bad.line, &bad.message, strict, &mut shown) {
-                Control::Continue
-            } else {
-                Control::Stop
-            }
-        };
-        let mut on_bytes = |n: u64| {
-            if let Some(b) = &bar {
-                b.inc(n);
-            }
-        };
-        let mut keep = |n: usize, line: &str| kept.push((n, line.to_string()));
-        let hooks = Hooks {
-            on_bad: &mut on_bad,
-            on_bytes: &mut on_bytes,
-            on_line: if keep_lines { Some(&mut keep) } else { None },
-        };
-        match feed_reader(&mut stream, Box::new(reader), hooks) {
-            Ok(true) => {}
-            Ok(false) => return EXIT_INVALID,
-            Err(e) => {
-                eprintln!("error: {}: cannot read: {e}", visible(&name));
-                return EXIT_INVALID;
-            }
+        Err(Failure::NotAnArray(e)) => {
+            eprintln!(
+                "error: {}:{}:{}: not a JSON array of events: {e}",
+                visible(&name),
+                e.line(),
+                e.column()
+            );
+            return EXIT_INVALID;
         }
     }
     if let Some(b) = bar {
@@ -280,6 +339,36 @@ pub fn resolve(args: ResolveArgs) -> i32 {
         }
     };
     crate::cli::write_stdout(&text)
+}
+
+/// Why an export could not be read to the end.
+enum Failure {
+    Read(std::io::Error),
+    NotAnArray(serde_json::Error),
+}
+
+/// Feeds a JSON array of events, element i reported as line i + 1. Returns false when a hook
+/// said stop.
+fn feed_array(
+    stream: &mut Stream,
+    bytes: &[u8],
+    on_bad: &mut dyn FnMut(&idscope::stream::BadLine) -> Control,
+    keep: &mut dyn FnMut(usize, &str),
+    keep_lines: bool,
+) -> Result<bool, Failure> {
+    let items: Vec<&serde_json::value::RawValue> =
+        serde_json::from_slice(bytes).map_err(Failure::NotAnArray)?;
+    for (i, item) in items.iter().enumerate() {
+        if let Err(mut bad) = stream.feed(i + 1, item.get()) {
+            bad.message = format!("array item {}: {}", i + 1, bad.message);
+            if on_bad(&bad) == Control::Stop {
+                return Ok(false);
+            }
+        } else if keep_lines {
+            keep(i + 1, item.get());
+        }
+    }
+    Ok(true)
 }
 
 /// Reports a malformed line; returns false when it is fatal (`--strict`).

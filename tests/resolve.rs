@@ -382,25 +382,39 @@ fn gen_cli_is_deterministic_and_refuses_to_overwrite() {
 
 #[test]
 fn strict_stops_early_on_a_large_input_without_hanging() {
-    // Many 1 MB blocks are in flight when the bad line is found: every thread must stop.
+    // Many 1 MB blocks are in flight when the bad line is found: every thread must stop,
+    // for a file (mapped, parsed in place) and for stdin (read by a reader thread).
     let mut data = String::from("{\"event\":\"a\"}\nnot json\n");
     for l in gen_lines(60_000, 2, idscope::gen::Shape::Realistic) {
         data.push_str(&l);
         data.push('\n');
     }
     let p = temp("strict-big.jsonl", data.as_bytes());
+    strict_stops(&[p.to_str().unwrap()], None, "strict-big.jsonl:2:");
+    strict_stops(&["-"], Some(data.into_bytes()), "<stdin>:2:");
+}
+
+fn strict_stops(input: &[&str], stdin: Option<Vec<u8>>, expected: &str) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_idscope"))
-        .args([
-            "resolve",
-            p.to_str().unwrap(),
-            "--mode",
-            "simplified",
-            "--strict",
-        ])
+        .arg("resolve")
+        .args(input)
+        .args(["--mode", "simplified", "--strict"])
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // The child stops reading early: a failed write (broken pipe) is expected.
+    let feeder = stdin.map(|data| {
+        let mut pipe = child.stdin.take().unwrap();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&data);
+        })
+    });
     let started = std::time::Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
@@ -415,7 +429,63 @@ fn strict_stops_early_on_a_large_input_without_hanging() {
     assert_eq!(status.code(), Some(2));
     let mut err = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
-    assert!(err.contains("strict-big.jsonl:2:"), "{err}");
+    assert!(err.contains(expected), "{err}");
+    if let Some(f) = feeder {
+        f.join().unwrap();
+    }
+}
+
+#[test]
+fn a_mapped_file_and_stdin_agree_across_blocks() {
+    // About 7 MB: several 1 MB blocks, parsed in place from the mapped file and copied
+    // through the reader thread from stdin. Bad lines sit in the first block, deep inside a
+    // later one, and last (without a newline), so line numbers must carry across blocks.
+    let mut lines = gen_lines(30_000, 3, idscope::gen::Shape::SharedDevices);
+    lines.insert(1, "not json".into());
+    lines.insert(25_000, "{\"event\":".into());
+    lines.push("[1,2".into());
+    let data = lines.join("\n");
+    assert!(data.len() > 5 << 20, "{} bytes", data.len());
+    let p = temp("blocks.jsonl", data.as_bytes());
+    let args = |input: &str| {
+        [
+            "resolve",
+            input,
+            "--mode",
+            "original",
+            "--format",
+            "mapping-csv",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let file_args = args(p.to_str().unwrap());
+    let file_args: Vec<&str> = file_args.iter().map(String::as_str).collect();
+    let (code, from_file, file_err) = cli(&file_args, None);
+    assert_eq!(code, 0, "{file_err}");
+    let stdin_args = args("-");
+    let stdin_args: Vec<&str> = stdin_args.iter().map(String::as_str).collect();
+    let (code, from_stdin, stdin_err) = cli(&stdin_args, Some(data.as_bytes()));
+    assert_eq!(code, 0, "{stdin_err}");
+    assert_eq!(from_file, from_stdin);
+    for line in [2, 25_001, 30_003] {
+        assert!(
+            file_err.contains(&format!("blocks.jsonl:{line}: column")),
+            "{file_err}"
+        );
+        assert!(
+            stdin_err.contains(&format!("<stdin>:{line}: column")),
+            "{stdin_err}"
+        );
+    }
+    // The same as the step-wise engine on the good lines, in order.
+    let good: Vec<String> = lines
+        .iter()
+        .filter(|l| idscope::stream::Line::parse(l).is_ok())
+        .cloned()
+        .collect();
+    let s = stream_of(&good, Mode::Original);
+    assert_eq!(from_file, s.mapping_csv());
 }
 
 #[test]
