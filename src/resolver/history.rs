@@ -2,8 +2,7 @@
 //! that made them, so the clusters as they stood after any step can be read back without
 //! replaying (union by size, no path compression: finds stay O(log n)).
 
-use rustc_hash::FxHashMap as HashMap;
-use std::sync::Arc;
+use std::hash::BuildHasher;
 
 /// Index of an interned id.
 pub type IdRef = u32;
@@ -26,11 +25,18 @@ pub mod flag {
     pub const STORED: u8 = 32;
 }
 
+fn hash(name: &str) -> u64 {
+    rustc_hash::FxBuildHasher.hash_one(name)
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct History {
-    /// Each name is stored once, shared by the list and the index.
-    names: Vec<Arc<str>>,
-    index: HashMap<Arc<str>, IdRef>,
+    /// Every name back to back (one allocation for all, not one per id); id `i` ends at
+    /// `ends[i]` and starts where `i - 1` ends.
+    text: String,
+    ends: Vec<usize>,
+    /// (hash of the name, id): the stored hash makes growing the table cheap.
+    index: hashbrown::HashTable<(u64, IdRef)>,
     /// Index of the event at which the id became visible (NEVER: known but not in a cluster).
     born: Vec<u32>,
     parent: Vec<IdRef>,
@@ -40,42 +46,66 @@ pub struct History {
     id_flags: Vec<u8>,
     /// OR of the members' flags, valid at current roots.
     cluster_flags: Vec<u8>,
-    /// Canonical-label changes of a root: (event index, label). Empty means "itself".
-    labels: HashMap<IdRef, Vec<(u32, IdRef)>>,
+    /// Per id, where its canonical-label changes are in `labels` (NEVER: none, it is its
+    /// own label).
+    label_slot: Vec<u32>,
+    /// Canonical-label changes of a root: (event index, label).
+    labels: Vec<Vec<(u32, IdRef)>>,
 }
 
 impl History {
+    /// Makes room for about `ids` more ids, so a large input does not regrow the tables.
+    pub fn reserve(&mut self, ids: usize) {
+        self.ends.reserve(ids);
+        self.index.reserve(ids, |(h, _)| *h);
+        for v in [
+            &mut self.born,
+            &mut self.parent,
+            &mut self.joined,
+            &mut self.size,
+        ] {
+            v.reserve(ids);
+        }
+        self.id_flags.reserve(ids);
+        self.cluster_flags.reserve(ids);
+        self.label_slot.reserve(ids);
+    }
+
     pub fn lookup(&self, name: &str) -> Option<IdRef> {
-        self.index.get(name).copied()
+        self.lookup_hashed(hash(name), name)
     }
 
     pub fn name(&self, id: IdRef) -> &str {
-        &self.names[id as usize]
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
     }
 
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.ends.is_empty()
     }
 
     /// Interns `name`; `visible_at` makes it part of the clusters from that event on.
     pub fn intern(&mut self, name: &str, visible_at: Option<u32>) -> IdRef {
-        let id = match self.index.get(name) {
-            Some(&id) => id,
+        let hash = hash(name);
+        let id = match self.lookup_hashed(hash, name) {
+            Some(id) => id,
             None => {
-                let id = self.names.len() as IdRef;
-                let shared: Arc<str> = Arc::from(name);
-                self.names.push(shared.clone());
-                self.index.insert(shared, id);
+                let id = self.ends.len() as IdRef;
+                self.text.push_str(name);
+                self.ends.push(self.text.len());
+                self.index.insert_unique(hash, (hash, id), |(h, _)| *h);
                 self.born.push(NEVER);
                 self.parent.push(id);
                 self.joined.push(NEVER);
                 self.size.push(1);
                 self.id_flags.push(0);
                 self.cluster_flags.push(0);
+                self.label_slot.push(NEVER);
                 id
             }
         };
@@ -84,6 +114,12 @@ impl History {
             *b = (*b).min(t);
         }
         id
+    }
+
+    fn lookup_hashed(&self, hash: u64, name: &str) -> Option<IdRef> {
+        self.index
+            .find(hash, |&(h, id)| h == hash && self.name(id) == name)
+            .map(|&(_, id)| id)
     }
 
     pub fn born(&self, id: IdRef) -> u32 {
@@ -126,7 +162,7 @@ impl History {
     /// The canonical id of `id`'s cluster as it stood before event `t_end`.
     pub fn canonical_at(&self, id: IdRef, t_end: u32) -> IdRef {
         let root = self.find_at(id, t_end);
-        match self.labels.get(&root) {
+        match self.labels.get(self.label_slot[root as usize] as usize) {
             None => root,
             Some(changes) => {
                 let n = changes.partition_point(|(t, _)| *t < t_end);
@@ -163,7 +199,12 @@ impl History {
         self.size[root as usize] += self.size[child as usize];
         self.cluster_flags[root as usize] |= self.cluster_flags[child as usize];
         if self.canonical(root) != canonical {
-            self.labels.entry(root).or_default().push((t, canonical));
+            let slot = &mut self.label_slot[root as usize];
+            if *slot == NEVER {
+                *slot = self.labels.len() as u32;
+                self.labels.push(Vec::new());
+            }
+            self.labels[*slot as usize].push((t, canonical));
         }
         true
     }
