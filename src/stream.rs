@@ -9,7 +9,7 @@ use crate::resolver::{flag, is_invalid_id, Incoming, Resolver, Verdict};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
@@ -384,31 +384,46 @@ impl Stream {
         }
     }
 
-    /// The clusters at the end, with their event counts: (canonical, members, events).
+    /// The clusters at the end, with their event counts: (canonical, members, events), by
+    /// canonical id. Grouped by counting, not hashing: this runs over every id of an export.
     pub fn clusters(&self) -> Vec<(u32, Vec<u32>, u64)> {
         let h = self.resolver.history();
-        let mut by: HashMap<u32, (Vec<u32>, u64)> = HashMap::new();
-        for id in 0..h.len() as u32 {
-            if h.born(id) != u32::MAX {
-                by.entry(h.canonical(id)).or_default().0.push(id);
+        let canonical = h.canonical_all();
+        let n = canonical.len();
+        let mut members = vec![0u32; n];
+        let mut events = vec![0u64; n];
+        for id in 0..n {
+            if h.born(id as u32) != u32::MAX {
+                members[canonical[id] as usize] += 1;
             }
         }
         let legacy = self.opts.mode == Mode::Legacy;
         let mut orphans: Vec<(u32, Vec<u32>, u64)> = Vec::new();
-        for (id, &n) in self.stored_counts.iter().enumerate() {
-            if n == 0 {
+        for (id, &count) in self.stored_counts.iter().enumerate() {
+            if count == 0 {
                 continue;
             }
-            let id = id as u32;
-            let canon = h.canonical(id);
-            if !legacy || canon == id {
-                by.entry(canon).or_default().1 += u64::from(n);
+            let c = canonical[id];
+            if !legacy || c as usize == id {
+                events[c as usize] += u64::from(count);
             } else {
-                orphans.push((id, vec![id], u64::from(n)));
+                orphans.push((id as u32, vec![id as u32], u64::from(count)));
             }
         }
-        let mut out: Vec<(u32, Vec<u32>, u64)> =
-            by.into_iter().map(|(c, (m, e))| (c, m, e)).collect();
+        let mut out: Vec<(u32, Vec<u32>, u64)> = Vec::new();
+        // Where each canonical's cluster is in `out`.
+        let mut slot = vec![u32::MAX; n];
+        for c in 0..n {
+            if members[c] > 0 || events[c] > 0 {
+                slot[c] = out.len() as u32;
+                out.push((c as u32, Vec::with_capacity(members[c] as usize), events[c]));
+            }
+        }
+        for id in 0..n {
+            if h.born(id as u32) != u32::MAX {
+                out[slot[canonical[id] as usize] as usize].1.push(id as u32);
+            }
+        }
         out.extend(orphans);
         out
     }

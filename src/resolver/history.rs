@@ -29,6 +29,22 @@ fn hash(name: &str) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(name)
 }
 
+/// One id's place in the union-find and its flags.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    parent: IdRef,
+    /// Index of the event that attached the id under `parent` (NEVER while a root).
+    joined: u32,
+    /// Index of the event at which the id became visible (NEVER: known but not in a cluster).
+    born: u32,
+    size: u32,
+    /// Where its canonical-label changes are in `labels` (NEVER: none, it is its own label).
+    label_slot: u32,
+    flags: u8,
+    /// OR of the members' flags, valid at current roots.
+    cluster_flags: u8,
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct History {
     /// Every name back to back (one allocation for all, not one per id); id `i` ends at
@@ -37,18 +53,8 @@ pub struct History {
     ends: Vec<usize>,
     /// (hash of the name, id): the stored hash makes growing the table cheap.
     index: hashbrown::HashTable<(u64, IdRef)>,
-    /// Index of the event at which the id became visible (NEVER: known but not in a cluster).
-    born: Vec<u32>,
-    parent: Vec<IdRef>,
-    /// Index of the event that attached the id under `parent` (NEVER while a root).
-    joined: Vec<u32>,
-    size: Vec<u32>,
-    id_flags: Vec<u8>,
-    /// OR of the members' flags, valid at current roots.
-    cluster_flags: Vec<u8>,
-    /// Per id, where its canonical-label changes are in `labels` (NEVER: none, it is its
-    /// own label).
-    label_slot: Vec<u32>,
+    /// Per id, everything but its name: one cache line serves a find step or a flag test.
+    nodes: Vec<Node>,
     /// Canonical-label changes of a root: (event index, label).
     labels: Vec<Vec<(u32, IdRef)>>,
 }
@@ -58,17 +64,7 @@ impl History {
     pub fn reserve(&mut self, ids: usize) {
         self.ends.reserve(ids);
         self.index.reserve(ids, |(h, _)| *h);
-        for v in [
-            &mut self.born,
-            &mut self.parent,
-            &mut self.joined,
-            &mut self.size,
-        ] {
-            v.reserve(ids);
-        }
-        self.id_flags.reserve(ids);
-        self.cluster_flags.reserve(ids);
-        self.label_slot.reserve(ids);
+        self.nodes.reserve(ids);
     }
 
     pub fn lookup(&self, name: &str) -> Option<IdRef> {
@@ -99,18 +95,20 @@ impl History {
                 self.text.push_str(name);
                 self.ends.push(self.text.len());
                 self.index.insert_unique(hash, (hash, id), |(h, _)| *h);
-                self.born.push(NEVER);
-                self.parent.push(id);
-                self.joined.push(NEVER);
-                self.size.push(1);
-                self.id_flags.push(0);
-                self.cluster_flags.push(0);
-                self.label_slot.push(NEVER);
+                self.nodes.push(Node {
+                    parent: id,
+                    joined: NEVER,
+                    born: NEVER,
+                    size: 1,
+                    label_slot: NEVER,
+                    flags: 0,
+                    cluster_flags: 0,
+                });
                 id
             }
         };
         if let Some(t) = visible_at {
-            let b = &mut self.born[id as usize];
+            let b = &mut self.nodes[id as usize].born;
             *b = (*b).min(t);
         }
         id
@@ -123,22 +121,22 @@ impl History {
     }
 
     pub fn born(&self, id: IdRef) -> u32 {
-        self.born[id as usize]
+        self.nodes[id as usize].born
     }
 
     pub fn set_flag(&mut self, id: IdRef, f: u8) {
-        self.id_flags[id as usize] |= f;
+        self.nodes[id as usize].flags |= f;
         let root = self.find(id);
-        self.cluster_flags[root as usize] |= f;
+        self.nodes[root as usize].cluster_flags |= f;
     }
 
     pub fn flags(&self, id: IdRef) -> u8 {
-        self.id_flags[id as usize]
+        self.nodes[id as usize].flags
     }
 
     /// Flags of the cluster `id` is in now.
     pub fn cluster_flags(&self, id: IdRef) -> u8 {
-        self.cluster_flags[self.find(id) as usize]
+        self.nodes[self.find(id) as usize].cluster_flags
     }
 
     /// The current root of `id`'s cluster.
@@ -148,21 +146,24 @@ impl History {
 
     /// The root of `id`'s cluster as it stood before event `t_end`.
     pub fn find_at(&self, mut id: IdRef, t_end: u32) -> IdRef {
-        while self.joined[id as usize] < t_end {
-            id = self.parent[id as usize];
+        while self.nodes[id as usize].joined < t_end {
+            id = self.nodes[id as usize].parent;
         }
         id
     }
 
     /// Current size of `id`'s cluster.
     pub fn size(&self, id: IdRef) -> u32 {
-        self.size[self.find(id) as usize]
+        self.nodes[self.find(id) as usize].size
     }
 
     /// The canonical id of `id`'s cluster as it stood before event `t_end`.
     pub fn canonical_at(&self, id: IdRef, t_end: u32) -> IdRef {
         let root = self.find_at(id, t_end);
-        match self.labels.get(self.label_slot[root as usize] as usize) {
+        match self
+            .labels
+            .get(self.nodes[root as usize].label_slot as usize)
+        {
             None => root,
             Some(changes) => {
                 let n = changes.partition_point(|(t, _)| *t < t_end);
@@ -180,6 +181,37 @@ impl History {
         self.canonical_at(id, NEVER)
     }
 
+    /// The current canonical id of every id, in one pass (each parent chain is walked once,
+    /// not once per member: summaries of large exports need all of them).
+    pub fn canonical_all(&self) -> Vec<IdRef> {
+        let n = self.len();
+        let mut root = vec![NEVER; n];
+        let mut path = Vec::new();
+        for id in 0..n {
+            let mut x = id;
+            while root[x] == NEVER && self.nodes[x].joined != NEVER {
+                path.push(x);
+                x = self.nodes[x].parent as usize;
+            }
+            let r = if root[x] == NEVER {
+                x as IdRef
+            } else {
+                root[x]
+            };
+            root[x] = r;
+            for p in path.drain(..) {
+                root[p] = r;
+            }
+        }
+        // Roots become their cluster's current label.
+        for r in root.iter_mut() {
+            if let Some(changes) = self.labels.get(self.nodes[*r as usize].label_slot as usize) {
+                *r = changes.last().map_or(*r, |c| c.1);
+            }
+        }
+        root
+    }
+
     /// Merges the clusters of `a` and `b` at event `t`; the canonical becomes `label`'s
     /// current canonical. The larger cluster's root stays root; on a tie, `a`'s.
     /// Returns false when they were already one cluster.
@@ -189,17 +221,19 @@ impl History {
             return false;
         }
         let canonical = self.canonical(label);
-        let (root, child) = if self.size[rb as usize] > self.size[ra as usize] {
+        let (root, child) = if self.nodes[rb as usize].size > self.nodes[ra as usize].size {
             (rb, ra)
         } else {
             (ra, rb)
         };
-        self.parent[child as usize] = root;
-        self.joined[child as usize] = t;
-        self.size[root as usize] += self.size[child as usize];
-        self.cluster_flags[root as usize] |= self.cluster_flags[child as usize];
+        let moved = self.nodes[child as usize];
+        let child_node = &mut self.nodes[child as usize];
+        child_node.parent = root;
+        child_node.joined = t;
+        self.nodes[root as usize].size += moved.size;
+        self.nodes[root as usize].cluster_flags |= moved.cluster_flags;
         if self.canonical(root) != canonical {
-            let slot = &mut self.label_slot[root as usize];
+            let slot = &mut self.nodes[root as usize].label_slot;
             if *slot == NEVER {
                 *slot = self.labels.len() as u32;
                 self.labels.push(Vec::new());
@@ -235,6 +269,24 @@ mod tests {
             assert_eq!(h.canonical(x), c);
         }
         assert_eq!(h.size(a), 3);
+    }
+
+    #[test]
+    fn canonical_all_agrees_with_canonical() {
+        let mut h = History::default();
+        let ids: Vec<IdRef> = (0..40)
+            .map(|i| h.intern(&format!("id{i}"), Some(0)))
+            .collect();
+        // Chains, ties and relabels: union i with i/3 under a label that alternates.
+        for (t, &i) in ids.iter().enumerate().skip(1) {
+            let j = ids[i as usize / 3];
+            let label = if t % 2 == 0 { i } else { j };
+            h.union(i, j, t as u32, label);
+        }
+        let all = h.canonical_all();
+        for &i in &ids {
+            assert_eq!(all[i as usize], h.canonical(i), "id{i}");
+        }
     }
 
     #[test]
