@@ -94,6 +94,37 @@ const ACTIONS: &[&str] = &[
     "Played Video",
 ];
 
+/// (`$os`, `$browser`) pairs a device is given, picked by its name.
+const BROWSERS: &[(&str, &str)] = &[
+    ("Windows", "Chrome"),
+    ("Mac OS X", "Safari"),
+    ("Mac OS X", "Chrome"),
+    ("iOS", "Mobile Safari"),
+    ("Android", "Chrome"),
+    ("Linux", "Firefox"),
+    ("Windows", "Microsoft Edge"),
+];
+
+/// Properties mixpanel-js adds to every event besides the identity ones (the SDK emulator
+/// leaves them out to keep scenario payloads short; exports have them, so lines are as long
+/// as a real export's). Derived from the device's name, so no random draw is spent on them.
+fn web_properties(props: &mut Map<String, Value>, device: &str) {
+    let pick = device
+        .bytes()
+        .fold(0usize, |a, b| a.wrapping_mul(31).wrapping_add(b.into()));
+    let (os, browser) = BROWSERS[pick % BROWSERS.len()];
+    let path = props
+        .get("page")
+        .and_then(Value::as_str)
+        .map_or_else(|| "app".to_string(), str::to_lowercase);
+    props.insert("$os".into(), json!(os));
+    props.insert("$browser".into(), json!(browser));
+    props.insert(
+        "$current_url".into(),
+        json!(format!("https://example.com/{path}")),
+    );
+}
+
 struct Generator<'w> {
     rng: Rng,
     ids: IdSource,
@@ -132,13 +163,21 @@ impl Generator<'_> {
                 continue;
             }
             let mut body = p.body;
-            // Raw exports carry no token.
             if let Some(props) = body.get_mut("properties").and_then(Value::as_object_mut) {
+                // Raw exports carry no token.
                 props.shift_remove("token");
+                let device = &self.devices[slot].name;
+                web_properties(props, device);
+                props.insert("mp_processing_time_ms".into(), self.processed_at());
             }
             self.emit(&body)?;
         }
         Ok(())
+    }
+
+    /// When ingestion stored the event (exports carry it): shortly after `time`.
+    fn processed_at(&self) -> Value {
+        json!(self.time * 1000 + 180 + (self.index as i64 * 37) % 900)
     }
 
     fn new_device(&mut self) -> usize {
@@ -197,6 +236,7 @@ impl Generator<'_> {
         props.insert("time".into(), json!(self.time));
         props.insert("$insert_id".into(), json!(self.ids.insert_id(self.index)));
         props.insert("mp_lib".into(), json!("python"));
+        props.insert("mp_processing_time_ms".into(), self.processed_at());
         let event = ACTIONS[self.rng.below(ACTIONS.len() as u64) as usize];
         self.emit(&json!({ "event": event, "properties": props }))
     }
