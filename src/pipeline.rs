@@ -167,6 +167,7 @@ pub struct Hooks<'h> {
 /// Resolves every line of `bytes` (a whole export in memory, e.g. a mapped file) into
 /// `stream`, parsing it in place. Returns false when a hook said stop.
 pub fn feed_bytes(stream: &mut Stream, bytes: &[u8], hooks: Hooks) -> bool {
+    stream.expect_input_bytes(bytes.len());
     let blocks = bytes.len().div_ceil(BLOCK);
     let next = AtomicUsize::new(0);
     let take = || {

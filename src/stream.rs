@@ -282,6 +282,15 @@ impl Stream {
         }
     }
 
+    /// Sizes the tables for an input of `bytes` (a guess: `gen`'s realistic export has one
+    /// distinct id per 1.7 KB), so they are not regrown while it is read. Reserved room that
+    /// stays unused costs address space, not memory.
+    pub fn expect_input_bytes(&mut self, bytes: usize) {
+        let ids = (bytes / 1536).min(1 << 24);
+        self.resolver.reserve(ids);
+        self.stored_counts.reserve(ids);
+    }
+
     /// Counts input lines read outside [`Stream::feed`] (the two-thread reader).
     pub fn add_lines(&mut self, n: u64) {
         self.lines += n;

@@ -62,6 +62,8 @@ pub struct History {
 impl History {
     /// Makes room for about `ids` more ids, so a large input does not regrow the tables.
     pub fn reserve(&mut self, ids: usize) {
+        // Names are mostly UUIDs (36 bytes) or their `$device:` form.
+        self.text.reserve(ids * 40);
         self.ends.reserve(ids);
         self.index.reserve(ids, |(h, _)| *h);
         self.nodes.reserve(ids);

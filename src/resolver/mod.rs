@@ -192,6 +192,11 @@ impl Resolver {
         }
     }
 
+    /// Makes room for about `ids` distinct ids (a large export: its tables are not regrown).
+    pub fn reserve(&mut self, ids: usize) {
+        self.history_mut().reserve(ids);
+    }
+
     fn history_mut(&mut self) -> &mut History {
         match self {
             Resolver::Legacy(r) => &mut r.history,
