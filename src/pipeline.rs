@@ -442,32 +442,35 @@ fn read_blocks(
         carry.clear();
         bytes.reserve(BLOCK + 4096);
         let mut eof = false;
-        while bytes.len() < BLOCK {
-            let want = (BLOCK - bytes.len()) as u64;
-            match (&mut reader).take(want).read_to_end(&mut bytes) {
-                Ok(0) => {
-                    eof = true;
-                    break;
-                }
-                Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    send(Chunk::Failed(e), 0);
-                    return;
+        // Read up to `target`, then cut after the last newline; a block without one (a line
+        // longer than a block) reads on: the target grows by a block each time.
+        let mut target = BLOCK;
+        loop {
+            while bytes.len() < target {
+                let want = (target - bytes.len()) as u64;
+                match (&mut reader).take(want).read_to_end(&mut bytes) {
+                    Ok(0) => {
+                        eof = true;
+                        break;
+                    }
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        send(Chunk::Failed(e), 0);
+                        return;
+                    }
                 }
             }
-        }
-        if !eof {
+            if eof {
+                break;
+            }
             match memchr::memrchr(b'\n', &bytes) {
                 Some(end) => {
                     carry.extend_from_slice(&bytes[end + 1..]);
                     bytes.truncate(end + 1);
+                    break;
                 }
-                // One line longer than a block: keep reading into it.
-                None => {
-                    carry = bytes;
-                    continue;
-                }
+                None => target = bytes.len() + BLOCK,
             }
         }
         let len = bytes.len();

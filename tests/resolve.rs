@@ -522,3 +522,32 @@ fn clusters_at_the_original_limit_are_suspects() {
         "then {{a-b-c-d-e4, bob}}"
     );
 }
+
+#[test]
+fn a_line_longer_than_a_block_is_read_whole() {
+    // Blocks are about 1 MB: a 3 MB line spans several, from a file and from stdin alike.
+    let big = "x".repeat(3 << 20);
+    let data = format!(
+        "{}\n{{\"event\":\"Big\",\"properties\":{{\"distinct_id\":\"u1\",\"blob\":\"{big}\"}}}}\nnot json\n{}\n",
+        SMALL.lines().next().unwrap(),
+        SMALL.lines().nth(1).unwrap(),
+    );
+    let p = temp("long-line.jsonl", data.as_bytes());
+    let (code, from_file, err) = cli(
+        &["resolve", p.to_str().unwrap(), "--mode", "simplified"],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("long-line.jsonl:3: column 2"), "{err}");
+    let (code, from_stdin, err) = cli(
+        &["resolve", "-", "--mode", "simplified"],
+        Some(data.as_bytes()),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("<stdin>:3: column 2"), "{err}");
+    assert_eq!(from_file, from_stdin);
+    let s: serde_json::Value = serde_json::from_str(&from_file).unwrap();
+    assert_eq!(s["lines"], 4);
+    assert_eq!(s["events"], 3);
+    assert_eq!(s["malformed_lines"], 1);
+}
