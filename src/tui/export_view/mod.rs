@@ -513,6 +513,17 @@ pub fn hints(app: &ExportApp) -> Vec<(&'static str, &'static str)> {
 /// `idscope FILE.jsonl`: the explorer on an export. Exit codes as [`super::explore`].
 pub fn explore(path: &std::path::Path, opts: &super::ExploreOptions) -> i32 {
     use std::io::IsTerminal;
+    // Large exports take seconds to read: say so rather than leave the terminal blank.
+    if std::io::stderr().is_terminal() {
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        if size > 10 << 20 {
+            eprintln!(
+                "idscope: reading {} ({} MB)…",
+                crate::text::visible(&path.display().to_string()),
+                size >> 20
+            );
+        }
+    }
     let input = match load::load(path) {
         Ok(i) => i,
         Err(e) => {
