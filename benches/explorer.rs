@@ -15,7 +15,7 @@ const STEPS: usize = 10_000;
 
 /// 100 devices, 60 users: visits, signups, logins, tracks, logouts and the odd identify,
 /// so clusters grow, merge and fail in every mode.
-fn scenario() -> idscope::Scenario {
+fn scenario() -> idscope_core::Scenario {
     let mut steps = Vec::with_capacity(STEPS);
     for i in 0..STEPS {
         let device = format!("d{}", i % 100);
@@ -34,7 +34,7 @@ fn scenario() -> idscope::Scenario {
         steps.push(step);
     }
     let json = serde_json::json!({ "name": "bench: 10,000 steps", "steps": steps }).to_string();
-    idscope::scenario::parse(&json, "bench.json").expect("generated scenario is valid")
+    idscope_core::scenario::parse(&json, "bench.json").expect("generated scenario is valid")
 }
 
 fn press(app: &mut App, term: &mut Terminal<TestBackend>, c: char) {

@@ -7,9 +7,9 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 /// The allocator the binary uses.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use idscope::model::{Knobs, Mode};
-use idscope::pipeline::{feed_bytes, Control, Hooks};
-use idscope::stream::{Line, Stream, StreamOptions};
+use idscope_core::model::{Knobs, Mode};
+use idscope_core::ingest::{feed_bytes, Line};
+use idscope_core::stream::{Stream, StreamOptions};
 
 fn data() -> Vec<String> {
     let n = std::env::var("IDSCOPE_BENCH_EVENTS")
@@ -17,7 +17,7 @@ fn data() -> Vec<String> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
     let mut lines = Vec::with_capacity(n);
-    idscope::gen::generate(n, 1, idscope::gen::Shape::Realistic, &mut |l| {
+    idscope_core::gen::generate(n, 1, idscope_core::gen::Shape::Realistic, &mut |l| {
         lines.push(l.to_string());
         Ok(())
     })
@@ -56,14 +56,8 @@ fn bench(c: &mut Criterion) {
                     dedupe: false,
                     keep_verdicts: false,
                 });
-                let hooks = Hooks {
-                    on_bad: &mut |_| Control::Continue,
-                    on_bytes: &mut |_| {},
-                    on_line: None,
-                    on_done: None,
-                };
-                assert!(feed_bytes(&mut s, &joined, hooks));
-                s.summary(10)
+                assert!(feed_bytes("bench", &joined, &mut s).unwrap());
+                serde_json::to_string(&s.summary(10)).unwrap()
             })
         });
     }

@@ -5,9 +5,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use idscope::model::Mode;
-use idscope::run::{Run, RunConfig};
-use idscope::scenario::parse;
+use idscope_core::model::Mode;
+use idscope_core::run::{Run, RunConfig};
+use idscope_core::scenario::parse;
 
 /// A realistic mix: visits, signups, logins on second devices, logouts, shared devices.
 fn big_scenario(steps: usize) -> String {

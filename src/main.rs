@@ -1,11 +1,10 @@
-//! The `idscope` command line (format spec §2). Data goes to stdout, diagnostics to stderr;
-//! exit 0 ok, 1 a check failed, 2 invalid input or usage.
+//! The `idscope` binary: the command line in [`cli`], the terminal explorer in the `idscope`
+//! library (`src/tui`), the engine in the `idscope-core` crate.
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod cli;
-mod resolve_cmd;
 
 fn main() {
     std::process::exit(cli::main());

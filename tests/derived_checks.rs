@@ -2,9 +2,9 @@
 //! each, named after the rule they test. Mostly raw payloads (`send` steps), so the checks
 //! exercise the resolvers directly, independent of the SDK emulator.
 
-use idscope::model::{Knobs, Mode};
-use idscope::output::run_json;
-use idscope::run::{Run, RunConfig};
+use idscope_core::model::{Knobs, Mode};
+use idscope_core::output::run_json;
+use idscope_core::run::{Run, RunConfig};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -26,7 +26,7 @@ fn run_cfg(config: RunConfig, steps: Value) -> Value {
         "steps": steps,
     })
     .to_string();
-    let scenario = idscope::scenario::parse(&text, "check.json").expect("parses");
+    let scenario = idscope_core::scenario::parse(&text, "check.json").expect("parses");
     let run = Run::new(&scenario, config);
     run_json(&run, run.steps.len())
 }

@@ -1,9 +1,9 @@
 //! Issue 4: export formats and the clipboard strategy.
 
-use idscope::export::{export, Format, Options, Region, Scope};
-use idscope::model::Mode;
-use idscope::run::{Run, RunConfig};
-use idscope::scenario::{parse, Scenario};
+use idscope_core::export::{export, Format, Options, Region, Scope};
+use idscope_core::model::Mode;
+use idscope_core::run::{Run, RunConfig};
+use idscope_core::scenario::{parse, Scenario};
 use serde_json::Value;
 
 const SCENARIO: &str = r#"{
@@ -22,7 +22,7 @@ fn scenario() -> Scenario {
     parse(SCENARIO, "sample.json").unwrap()
 }
 
-fn out(mode: Mode, format: Format, scope: Scope) -> idscope::export::Export {
+fn out(mode: Mode, format: Format, scope: Scope) -> idscope_core::export::Export {
     let s = scenario();
     let run = Run::new(&s, RunConfig::new(mode));
     export(&run, &s, &Options::new(format, scope)).unwrap()
@@ -51,7 +51,7 @@ fn ndjson_parses_back_to_exactly_the_run_payloads() {
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
-        let json = idscope::output::run_json(&run, run.steps.len());
+        let json = idscope_core::output::run_json(&run, run.steps.len());
         let sent: Vec<Value> = json["events"]
             .as_array()
             .unwrap()

@@ -3,13 +3,13 @@
 //! checked against the rule book before it was accepted; CI runs with `INSTA_UPDATE=no`, so a
 //! changed output fails until someone reviews the new snapshot.
 
-use idscope::model::Mode;
-use idscope::output::run_json;
-use idscope::run::{Run, RunConfig};
+use idscope_core::model::Mode;
+use idscope_core::output::run_json;
+use idscope_core::run::{Run, RunConfig};
 
 /// The text `idscope run FILE --mode MODE --format json` prints.
 fn run_output(text: &str, file: &str, mode: Mode) -> String {
-    let scenario = idscope::scenario::parse(text, file)
+    let scenario = idscope_core::scenario::parse(text, file)
         .unwrap_or_else(|e| panic!("bundled scenario does not parse: {e}"));
     let run = Run::new(&scenario, RunConfig::new(mode));
     let mut out = serde_json::to_string_pretty(&run_json(&run, run.steps.len())).unwrap();

@@ -69,7 +69,7 @@ fn every_invalid_file_is_refused_clearly_by_validate_run_and_the_loader() {
         assert_eq!(code, 2, "run {p}");
         assert!(out.is_empty());
         assert_clear(&path, &err);
-        let loaded = idscope::load::load_file(&path);
+        let loaded = idscope_core::load::load_file(&path);
         let e = loaded.expect_err(p);
         assert_clear(&path, &format!("error: {e}"));
     }
@@ -280,10 +280,10 @@ fn huge_ids_and_many_steps_work() {
     let (code, out, err) = idscope(&["validate", p.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("100000 steps"));
-    let s = idscope::load::load_file(&p).unwrap();
-    let run = idscope::run::Run::new(
+    let s = idscope_core::load::load_file(&p).unwrap();
+    let run = idscope_core::run::Run::new(
         &s,
-        idscope::run::RunConfig::new(idscope::model::Mode::Original),
+        idscope_core::run::RunConfig::new(idscope_core::model::Mode::Original),
     );
     assert_eq!(run.steps.len(), 100_000);
 }

@@ -2,9 +2,9 @@
 //! small id pools (3 devices, 3 users, a few junk ids) so that collisions, failures and merges
 //! happen often; and a loader that never panics, whatever it is fed.
 
-use idscope::model::{GuidCheck, Knobs, Mode};
-use idscope::output::{run_json, run_table};
-use idscope::run::{Run, RunConfig};
+use idscope_core::model::{GuidCheck, Knobs, Mode};
+use idscope_core::output::{run_json, run_table};
+use idscope_core::run::{Run, RunConfig};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -145,8 +145,9 @@ fn configs() -> Vec<RunConfig> {
 // Invariants
 // ---------------------------------------------------------------------------------------
 
-fn parse(v: &Value) -> idscope::Scenario {
-    idscope::scenario::parse(&v.to_string(), "generated.json").expect("generated scenarios parse")
+fn parse(v: &Value) -> idscope_core::Scenario {
+    idscope_core::scenario::parse(&v.to_string(), "generated.json")
+        .expect("generated scenarios parse")
 }
 
 fn members(c: &Value) -> Vec<&str> {
@@ -514,7 +515,7 @@ fn scenario_like() -> impl Strategy<Value = Value> {
 
 /// Parses; if the text is a valid scenario, runs it every way a user could. Nothing panics.
 fn load_and_use(text: &str) {
-    let Ok(s) = idscope::scenario::parse(text, "fuzz.json") else {
+    let Ok(s) = idscope_core::scenario::parse(text, "fuzz.json") else {
         return;
     };
     for config in configs() {
@@ -522,7 +523,7 @@ fn load_and_use(text: &str) {
         let _ = run_json(&run, usize::MAX);
         let _ = run_table(&run, run.steps.len() / 2);
     }
-    let _ = idscope::expect::check(&s);
+    let _ = idscope_core::check::check(&s);
 }
 
 proptest! {

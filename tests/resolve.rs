@@ -1,15 +1,15 @@
 //! Issue 6: resolving exports offline (`idscope resolve`) and synthetic exports (`idscope gen`).
 
-use idscope::model::{Knobs, Mode};
-use idscope::run::{Run, RunConfig};
-use idscope::stream::{Stream, StreamOptions};
+use idscope_core::model::{Knobs, Mode};
+use idscope_core::run::{Run, RunConfig};
+use idscope_core::stream::{Stream, StreamOptions};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-fn gen_lines(n: usize, seed: u64, shape: idscope::gen::Shape) -> Vec<String> {
+fn gen_lines(n: usize, seed: u64, shape: idscope_core::gen::Shape) -> Vec<String> {
     let mut out = Vec::new();
-    idscope::gen::generate(n, seed, shape, &mut |l| {
+    idscope_core::gen::generate(n, seed, shape, &mut |l| {
         out.push(l.to_string());
         Ok(())
     })
@@ -17,35 +17,45 @@ fn gen_lines(n: usize, seed: u64, shape: idscope::gen::Shape) -> Vec<String> {
     out
 }
 
+/// The lines resolved through the shared reader (as `idscope resolve` reads a file).
 fn stream_of(lines: &[String], mode: Mode) -> Stream {
+    stream_with(lines, mode, Knobs::default())
+}
+
+fn stream_with(lines: &[String], mode: Mode, knobs: Knobs) -> Stream {
     let mut s = Stream::new(StreamOptions {
         mode,
-        knobs: Knobs::default(),
+        knobs,
         dedupe: false,
         keep_verdicts: false,
     });
-    for (i, l) in lines.iter().enumerate() {
-        s.feed(i + 1, l).unwrap();
-    }
+    let joined = lines.join("\n");
+    assert!(idscope_core::ingest::feed_bytes("test.jsonl", joined.as_bytes(), &mut s).unwrap());
+    assert_eq!(s.bad_line_count, 0, "every line is an event");
     s
 }
 
+/// The summary as `resolve --format json` prints it.
+fn summary_json(s: &Stream, largest: usize) -> serde_json::Value {
+    serde_json::to_value(s.summary(largest)).unwrap()
+}
+
 /// The same events as a scenario of raw `/import` sends, for the step-wise engine.
-fn as_scenario(lines: &[String]) -> idscope::Scenario {
+fn as_scenario(lines: &[String]) -> idscope_core::Scenario {
     let steps: Vec<String> = lines
         .iter()
         .map(|l| format!(r#"{{"send":{l},"endpoint":"import"}}"#))
         .collect();
     let text = format!(r#"{{"name":"gen","steps":[{}]}}"#, steps.join(","));
-    idscope::scenario::parse(&text, "gen.json").unwrap()
+    idscope_core::scenario::parse(&text, "gen.json").unwrap()
 }
 
 #[test]
 fn resolving_gen_output_equals_the_step_wise_engine() {
     for shape in [
-        idscope::gen::Shape::Realistic,
-        idscope::gen::Shape::SharedDevices,
-        idscope::gen::Shape::ServerHeavy,
+        idscope_core::gen::Shape::Realistic,
+        idscope_core::gen::Shape::SharedDevices,
+        idscope_core::gen::Shape::ServerHeavy,
     ] {
         let lines = gen_lines(1500, 11, shape);
         let scenario = as_scenario(&lines);
@@ -58,11 +68,11 @@ fn resolving_gen_output_equals_the_step_wise_engine() {
                 let mut v: Vec<(Vec<String>, u64)> = stream
                     .clusters()
                     .into_iter()
-                    .map(|(_, m, e)| {
+                    .map(|c| {
                         let mut names: Vec<String> =
-                            m.iter().map(|&i| h.name(i).to_string()).collect();
+                            c.members.iter().map(|&i| h.name(i).to_string()).collect();
                         names.sort();
-                        (names, e)
+                        (names, c.events)
                     })
                     .collect();
                 v.sort();
@@ -71,7 +81,7 @@ fn resolving_gen_output_equals_the_step_wise_engine() {
             let mut from_run: Vec<(Vec<String>, u64)> = run
                 .clusters(run.steps.len())
                 .into_iter()
-                .map(|c| (c.members, c.events as u64))
+                .map(|c| (c.members, c.events))
                 .collect();
             from_run.sort();
             assert_eq!(from_stream, from_run, "{shape:?} {mode}");
@@ -82,7 +92,7 @@ fn resolving_gen_output_equals_the_step_wise_engine() {
                     *failures.entry(r.to_string()).or_default() += 1;
                 }
             }
-            let summary = stream.summary(5);
+            let summary = summary_json(&stream, 5);
             let got: BTreeMap<String, u64> =
                 serde_json::from_value(summary["failures"].clone()).unwrap();
             assert_eq!(got, failures, "{shape:?} {mode}");
@@ -93,8 +103,8 @@ fn resolving_gen_output_equals_the_step_wise_engine() {
 
 #[test]
 fn gen_output_exercises_every_kind_of_trouble() {
-    let lines = gen_lines(5000, 3, idscope::gen::Shape::Realistic);
-    let s = stream_of(&lines, Mode::Simplified).summary(3);
+    let lines = gen_lines(5000, 3, idscope_core::gen::Shape::Realistic);
+    let s = summary_json(&stream_of(&lines, Mode::Simplified), 3);
     let failures = &s["failures"];
     assert!(
         failures["errAnonDistinctIdAssignedAlready"]
@@ -112,7 +122,7 @@ fn gen_output_exercises_every_kind_of_trouble() {
         "phantom users"
     );
     assert!(s["effects"]["linked"].as_u64().unwrap() > 0);
-    let o = stream_of(&lines, Mode::Original).summary(3);
+    let o = summary_json(&stream_of(&lines, Mode::Original), 3);
     assert!(
         o["failures"]["errAnonDistinctIdNonGUIDForm"]
             .as_u64()
@@ -385,7 +395,7 @@ fn strict_stops_early_on_a_large_input_without_hanging() {
     // Many 1 MB blocks are in flight when the bad line is found: every thread must stop,
     // for a file (mapped, parsed in place) and for stdin (read by a reader thread).
     let mut data = String::from("{\"event\":\"a\"}\nnot json\n");
-    for l in gen_lines(60_000, 2, idscope::gen::Shape::Realistic) {
+    for l in gen_lines(60_000, 2, idscope_core::gen::Shape::Realistic) {
         data.push_str(&l);
         data.push('\n');
     }
@@ -440,7 +450,7 @@ fn a_mapped_file_and_stdin_agree_across_blocks() {
     // About 7 MB: several 1 MB blocks, parsed in place from the mapped file and copied
     // through the reader thread from stdin. Bad lines sit in the first block, deep inside a
     // later one, and last (without a newline), so line numbers must carry across blocks.
-    let mut lines = gen_lines(30_000, 3, idscope::gen::Shape::SharedDevices);
+    let mut lines = gen_lines(30_000, 3, idscope_core::gen::Shape::SharedDevices);
     lines.insert(1, "not json".into());
     lines.insert(25_000, "{\"event\":".into());
     lines.push("[1,2".into());
@@ -481,7 +491,7 @@ fn a_mapped_file_and_stdin_agree_across_blocks() {
     // The same as the step-wise engine on the good lines, in order.
     let good: Vec<String> = lines
         .iter()
-        .filter(|l| idscope::stream::Line::parse(l).is_ok())
+        .filter(|l| idscope_core::ingest::Line::parse(l).is_ok())
         .cloned()
         .collect();
     let s = stream_of(&good, Mode::Original);
@@ -499,19 +509,15 @@ fn clusters_at_the_original_limit_are_suspects() {
     ]
     .map(String::from)
     .to_vec();
-    let mut s = Stream::new(StreamOptions {
-        mode: Mode::Original,
-        knobs: Knobs {
+    let s = stream_with(
+        &lines,
+        Mode::Original,
+        Knobs {
             max_cluster: 3,
             ..Knobs::default()
         },
-        dedupe: false,
-        keep_verdicts: false,
-    });
-    for (i, l) in lines.iter().enumerate() {
-        s.feed(i + 1, l).unwrap();
-    }
-    let summary = s.summary(10);
+    );
+    let summary = summary_json(&s, 10);
     assert_eq!(summary["failures"]["errManyIDs"], 1);
     let full = summary["suspects"]["clusters_at_limit"].as_array().unwrap();
     assert_eq!(full.len(), 1, "{summary}");
@@ -550,4 +556,54 @@ fn a_line_longer_than_a_block_is_read_whole() {
     assert_eq!(s["lines"], 4);
     assert_eq!(s["events"], 3);
     assert_eq!(s["malformed_lines"], 1);
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped_on_every_path() {
+    // Issue 12: a UTF-8 BOM (Windows editors write one) lost the first event of a JSONL
+    // file and every event of a JSON array. The shared reader skips it everywhere.
+    let lines = concat!(
+        r#"{"event":"Page View","properties":{"distinct_id":"$device:d1","$device_id":"d1","time":1}}"#,
+        "\n",
+        r#"{"event":"Sign Up","properties":{"distinct_id":"alice","$device_id":"d1","$user_id":"alice","time":2}}"#,
+        "\n",
+    );
+    let array = format!(
+        "[{}]",
+        lines.trim_end().split('\n').collect::<Vec<_>>().join(",")
+    );
+    let bom = |s: &str| [b"\xef\xbb\xbf".as_slice(), s.as_bytes()].concat();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&bom(lines)).unwrap();
+    let gz = gz.finish().unwrap();
+    let jsonl = temp("bom.jsonl", &bom(lines));
+    let arr = temp("bom-array.json", &bom(&array));
+    let gzipped = temp("bom.jsonl.gz", &gz);
+    let runs = [
+        cli(
+            &["resolve", jsonl.to_str().unwrap(), "--mode", "simplified"],
+            None,
+        ),
+        cli(
+            &["resolve", arr.to_str().unwrap(), "--mode", "simplified"],
+            None,
+        ),
+        cli(
+            &["resolve", gzipped.to_str().unwrap(), "--mode", "simplified"],
+            None,
+        ),
+        cli(&["resolve", "-", "--mode", "simplified"], Some(&bom(lines))),
+        cli(
+            &["resolve", "-", "--mode", "simplified"],
+            Some(&bom(&array)),
+        ),
+    ];
+    for (i, (code, out, err)) in runs.iter().enumerate() {
+        assert_eq!(*code, 0, "run {i}: {err}");
+        assert!(err.is_empty(), "run {i}: no line is malformed: {err}");
+        let s: serde_json::Value = serde_json::from_str(out).unwrap();
+        assert_eq!(s["events"], 2, "run {i}: both events resolve: {out}");
+        assert_eq!(s["malformed_lines"], 0, "run {i}");
+        assert_eq!(s["clusters"], 1, "run {i}: the device joins alice");
+    }
 }

@@ -2,9 +2,9 @@
 //! with the rule ID in snake case; `every_rule_id_has_a_test` keeps it that way. Expected
 //! values are derived from the rule book by hand, never copied from the program's output.
 
-use idscope::model::{GuidCheck, Knobs, Mode};
-use idscope::output::run_json;
-use idscope::run::{Run, RunConfig};
+use idscope_core::model::{GuidCheck, Knobs, Mode};
+use idscope_core::output::run_json;
+use idscope_core::run::{Run, RunConfig};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -55,7 +55,7 @@ struct Out {
 }
 
 fn run_text(text: &str, config: RunConfig) -> Out {
-    let scenario = idscope::scenario::parse(text, "test.json").expect("test scenario parses");
+    let scenario = idscope_core::scenario::parse(text, "test.json").expect("test scenario parses");
     let run = Run::new(&scenario, config);
     let json = run_json(&run, run.steps.len());
     Out { run, json }
@@ -185,7 +185,7 @@ impl Out {
 
 #[test]
 fn every_rule_id_has_a_test() {
-    let ids: Vec<&str> = idscope::rules::all().iter().map(|r| r.id).collect();
+    let ids: Vec<&str> = idscope_core::rules::all().iter().map(|r| r.id).collect();
     // The rule book names at least these; if the parser loses some, this test must notice.
     for id in [
         "SDK-INIT",
@@ -1941,12 +1941,12 @@ fn g_determinism_same_input_gives_byte_identical_output() {
             let b = serde_json::to_string_pretty(&run_text(&text, config).json).unwrap();
             assert_eq!(a, b, "{mode}/{playbook}");
             let table_a = {
-                let s = idscope::scenario::parse(&text, "t").unwrap();
-                idscope::output::run_table(&Run::new(&s, config), usize::MAX)
+                let s = idscope_core::scenario::parse(&text, "t").unwrap();
+                idscope_core::output::run_table(&Run::new(&s, config), usize::MAX)
             };
             let table_b = {
-                let s = idscope::scenario::parse(&text, "t").unwrap();
-                idscope::output::run_table(&Run::new(&s, config), usize::MAX)
+                let s = idscope_core::scenario::parse(&text, "t").unwrap();
+                idscope_core::output::run_table(&Run::new(&s, config), usize::MAX)
             };
             assert_eq!(table_a, table_b);
         }

@@ -1,12 +1,14 @@
 //! Saving a scenario (src/save.rs): the file it writes loads back to the same scenario, for
 //! generated scenarios and for every bundled one, and so gives the same run.
 
-use idscope::expect::{Expect, Failure, Outcome, Source};
-use idscope::model::{Endpoint, Mode};
-use idscope::output::run_json;
-use idscope::run::{Run, RunConfig};
-use idscope::save::to_json;
-use idscope::scenario::{parse, Action, DeviceSpec, Scenario, Step};
+use idscope_core::expect::{Expect, Failure, Outcome, Source};
+use idscope_core::model::Choice;
+use idscope_core::model::{Endpoint, Mode};
+use idscope_core::output::run_json;
+use idscope_core::run::{Run, RunConfig};
+use idscope_core::save::to_json;
+use idscope_core::scenario::{parse, Action, DeviceSpec, Scenario, Step};
+use idscope_core::sdk::Profile;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -115,7 +117,16 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         0i64..253_402_300_799,
         prop::collection::btree_map(
             text(),
-            (prop::option::of(non_empty()), prop::option::of(text()))
+            (
+                prop::option::of(non_empty()),
+                // `lib` names an SDK profile; anything else is refused when parsed.
+                prop::option::of(prop::sample::select(
+                    Profile::ALL
+                        .iter()
+                        .map(|p| p.name().to_string())
+                        .collect::<Vec<_>>(),
+                )),
+            )
                 .prop_map(|(device_id, lib)| DeviceSpec { device_id, lib }),
             0..3,
         ),

@@ -2,9 +2,9 @@
 //! every mode and passes `idscope check`; the JSON Schema stays in sync with the parser.
 
 use idscope::bundled::{BUNDLED, SCHEMA};
-use idscope::expect::{Expect, Failure, Outcome, Source, Variant};
-use idscope::model::{GuidCheck, Knobs, Mode};
-use idscope::scenario::{self, Scenario, STEP_KEYS, TOP_KEYS};
+use idscope_core::expect::{Expect, Failure, Outcome, Source, Variant};
+use idscope_core::model::{GuidCheck, Knobs, Mode};
+use idscope_core::scenario::{self, Scenario, STEP_KEYS, TOP_KEYS};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -100,7 +100,7 @@ fn file_names_are_numbered_kebab_case_and_unique() {
 #[test]
 fn every_bundled_scenario_passes_its_checks() {
     for (name, s) in bundled() {
-        let results = idscope::expect::check(&s);
+        let results = idscope_core::check::check(&s);
         assert!(
             results.len() >= 3,
             "{name}: expected checks for all three modes"

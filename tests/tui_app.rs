@@ -3,11 +3,11 @@
 mod tui_support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use idscope::model::Mode;
-use idscope::output::run_json;
-use idscope::run::{Run, RunConfig};
 use idscope::tui::app::{update, Action, App, Effect, Overlay, Pane};
 use idscope::tui::keymap::{self, ctx, map_key, BINDINGS};
+use idscope_core::model::Mode;
+use idscope_core::output::run_json;
+use idscope_core::run::{Run, RunConfig};
 use proptest::prelude::*;
 use tui_support::*;
 
@@ -445,7 +445,7 @@ fn picker_opens_another_scenario_and_refuses_broken_ones() {
 
 #[test]
 fn knobs_change_the_runs_and_are_shown() {
-    use idscope::model::{GuidCheck, Knobs};
+    use idscope_core::model::{GuidCheck, Knobs};
     let mut app = app();
     update(&mut app, Action::StepLast);
     update(&mut app, Action::ModeSet(Mode::Original));

@@ -6,11 +6,11 @@ mod tui_support;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use idscope::clipboard::{self, Backend, Env, Setting};
-use idscope::export::{self, Format, Options, Scope};
 use idscope::tui::app::{update, Action, App, Effect};
 use idscope::tui::copy;
 use idscope::tui::export_menu::Stage;
 use idscope::tui::keymap;
+use idscope_core::export::{self, Format, Options, Scope};
 use std::path::{Path, PathBuf};
 use tui_support::*;
 

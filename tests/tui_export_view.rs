@@ -4,10 +4,10 @@
 mod tui_support;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use idscope::model::{Knobs, Mode};
 use idscope::tui::export_view::load::{is_export, load, parse};
 use idscope::tui::export_view::{map_event, update, ExportApp, XAction, XEffect};
 use idscope::tui::theme;
+use idscope_core::model::{Knobs, Mode};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::io::Write;
@@ -98,28 +98,46 @@ fn exports_are_told_apart_from_scenarios() {
     let p = temp("export.bin", &gz);
     assert!(is_export(&p));
     let input = load(&p).unwrap();
-    assert_eq!(input.items.len(), 5);
+    assert_eq!(input.events.len(), 5);
     assert_eq!(input.bad_count, 1);
 }
 
 #[test]
 fn loading_counts_malformed_lines_and_reads_arrays() {
     let input = parse("x".into(), SMALL.as_bytes()).unwrap();
-    assert_eq!(input.items.len(), 5);
+    assert_eq!(input.events.len(), 5);
     assert_eq!(input.bad_count, 1);
     assert_eq!(input.bad[0].line, 6);
-    assert_eq!(input.items[2].line, 4, "line numbers count blank lines");
-    assert_eq!(&*input.items[1].event, "Sign Up");
-    assert_eq!(input.items[2].time, Some(1700000002.0), "milliseconds read");
+    assert_eq!(input.events[2].line, 4, "line numbers count blank lines");
+    assert_eq!(input.event_and_time(1).0, "Sign Up");
+    assert_eq!(
+        input.event_and_time(2).1,
+        Some(1700000002.0),
+        "milliseconds read"
+    );
     let arr = parse(
         "a".into(),
         br#"[{"event":"A","properties":{"distinct_id":"u"}}, 5]"#,
     )
     .unwrap();
-    assert_eq!(arr.items.len(), 1);
+    assert_eq!(arr.events.len(), 1);
     assert_eq!(arr.bad_count, 1);
     let err = parse("a.json".into(), b"[{\"event\":").unwrap_err();
     assert!(err.starts_with("a.json:1:"), "{err}");
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped() {
+    // The explorer reads exports through the same reader as `idscope resolve`.
+    let with_bom = [b"\xef\xbb\xbf".as_slice(), SMALL.as_bytes()].concat();
+    let input = load(&temp("bom.jsonl", &with_bom)).unwrap();
+    assert_eq!(input.events.len(), 5);
+    assert_eq!(input.bad_count, 1);
+    assert_eq!(input.event_and_time(0).0, "Page View");
+    let array = br#"[{"event":"A","properties":{"distinct_id":"u"}}]"#;
+    let arr = parse("a".into(), &[b"\xef\xbb\xbf".as_slice(), array].concat()).unwrap();
+    assert_eq!(arr.events.len(), 1);
+    assert_eq!(arr.bad_count, 0);
 }
 
 #[test]

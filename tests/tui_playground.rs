@@ -6,13 +6,13 @@
 mod tui_support;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use idscope::model::Mode;
-use idscope::output::run_json;
-use idscope::run::{Run, RunConfig};
-use idscope::scenario::{Action as StepAction, Step};
 use idscope::tui::app::{update, Action, App, Effect};
 use idscope::tui::keymap::map_event;
 use idscope::tui::playground::{self, Prompt};
+use idscope_core::model::Mode;
+use idscope_core::output::run_json;
+use idscope_core::run::{Run, RunConfig};
+use idscope_core::scenario::{Action as StepAction, Step};
 use std::path::PathBuf;
 use tui_support::*;
 
@@ -379,7 +379,7 @@ fn save_writes_a_file_that_loads_to_the_same_run_and_never_overwrites_silently()
         .unwrap()
         .starts_with("saved 7 step(s) to"));
     let text = std::fs::read_to_string(&path).unwrap();
-    let loaded = idscope::scenario::parse(&text, "edited.json").unwrap();
+    let loaded = idscope_core::scenario::parse(&text, "edited.json").unwrap();
     assert_eq!(loaded, app.scenario);
     for mode in Mode::ALL {
         let fresh = Run::new(&loaded, RunConfig::new(mode));
@@ -407,7 +407,8 @@ fn save_writes_a_file_that_loads_to_the_same_run_and_never_overwrites_silently()
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "untouched");
     enter(&mut app);
     ch(&mut app, 'y');
-    let again = idscope::scenario::parse(&std::fs::read_to_string(&path).unwrap(), "e").unwrap();
+    let again =
+        idscope_core::scenario::parse(&std::fs::read_to_string(&path).unwrap(), "e").unwrap();
     assert_eq!(again.steps.len(), 6);
     assert!(!app.dirty);
     let leftovers = std::fs::read_dir(&dir).unwrap().count();
@@ -524,7 +525,7 @@ fn two_device_signup_from_scratch_with_keys_only() {
     ctrl(&mut app, 'u');
     typ(&mut app, &path.display().to_string());
     enter(&mut app);
-    let loaded = idscope::load::load_file(&path).unwrap();
+    let loaded = idscope_core::load::load_file(&path).unwrap();
     assert_eq!(loaded, app.scenario);
     // Under Simplified both devices end up in alice's cluster.
     let run = Run::new(&loaded, RunConfig::new(Mode::Simplified));
@@ -588,7 +589,7 @@ fn an_alias_simplified_ignores_is_pointed_out() {
 #[test]
 fn a_cluster_near_the_original_limit_is_pointed_out() {
     let mut app = app();
-    app.set_knobs(idscope::model::Knobs {
+    app.set_knobs(idscope_core::model::Knobs {
         max_cluster: 3,
         ..Default::default()
     });
@@ -735,7 +736,7 @@ fn tmux_builds_a_two_device_signup_from_scratch_and_saves_it() {
     // Saved: quitting does not ask.
     t.keys(&["q"]);
     t.wait_text("EXIT=0");
-    let loaded = idscope::load::load_file(&path).expect("the saved file loads");
+    let loaded = idscope_core::load::load_file(&path).expect("the saved file loads");
     assert_eq!(loaded.steps.len(), 4);
     assert_eq!(
         loaded.steps[3],

@@ -4,9 +4,9 @@
 
 mod tui_support;
 
-use idscope::model::Mode;
 use idscope::tui::app::{update, Action, App};
 use idscope::tui::theme;
+use idscope_core::model::Mode;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
 use ratatui::Terminal;
@@ -276,7 +276,7 @@ fn no_size_panics_and_nothing_leaks_control_characters() {
                 let t = draw(&mut evil_app, w, h);
                 for cell in t.backend().buffer().content() {
                     assert!(
-                        !cell.symbol().chars().any(idscope::text::needs_escape),
+                        !cell.symbol().chars().any(idscope_core::text::needs_escape),
                         "control character at {w}x{h} in {:?}: {:?}",
                         evil_app.overlay,
                         cell.symbol()

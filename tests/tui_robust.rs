@@ -5,11 +5,11 @@
 mod tui_support;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use idscope::model::{Knobs, Mode};
 use idscope::tui::app::{update, Action, App};
 use idscope::tui::export_view::{self, ExportApp};
 use idscope::tui::keymap;
 use idscope::tui::source;
+use idscope_core::model::{Knobs, Mode};
 use proptest::prelude::*;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -144,7 +144,7 @@ fn small_export() -> ExportApp {
 }
 
 /// A scenario whose user id is 100 KB, with a control character and a bidi override.
-fn long_id_scenario() -> idscope::Scenario {
+fn long_id_scenario() -> idscope_core::Scenario {
     let id = format!("u\u{1b}[31m\u{202e}{}", "x".repeat(100 * 1024));
     let json = serde_json::json!({
         "name": "long ids",

@@ -7,9 +7,9 @@ use super::layout::{self, Areas};
 use super::source::Entry;
 use super::theme::{self, Theme};
 use super::views;
-use crate::model::{Knobs, Mode};
-use crate::run::{Run, RunConfig};
-use crate::scenario::Scenario;
+use idscope_core::model::{Knobs, Mode};
+use idscope_core::run::{Run, RunConfig};
+use idscope_core::scenario::Scenario;
 use ratatui::layout::{Position, Rect};
 use std::ops::Range;
 

@@ -5,7 +5,7 @@
 
 use super::app::{App, Effect, Overlay};
 use crate::clipboard::{self, Backend};
-use crate::export::{self, Format, Options, Scope};
+use idscope_core::export::{self, Format, Options, Scope};
 use std::io::Write;
 
 /// The payload `y` copies: the one the detail view shows, else the selected one.

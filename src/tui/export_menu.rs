@@ -1,5 +1,5 @@
 //! The export menu (`x`, issue 4): pick a format, a scope, then copy the text or write it to
-//! a file. Files are written with [`crate::atomic::write_atomic`]; an existing file is only
+//! a file. Files are written with [`idscope_core::atomic::write_atomic`]; an existing file is only
 //! replaced after the user confirms.
 //!
 //! While the menu is open every key reaches it as [`Action::MenuKey`] (the path prompt
@@ -9,10 +9,10 @@ use super::app::{Action, App, Effect};
 use super::copy::{target_event, warnings_suffix};
 use super::layout;
 use super::views::{fit, overlay_block, render_lines, vis, wrap};
-use crate::atomic::{write_atomic, WriteError};
 use crate::clipboard::human_size;
-use crate::export::{self, Export, Format, Options, Scope};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use idscope_core::atomic::{write_atomic, WriteError};
+use idscope_core::export::{self, Export, Format, Options, Scope};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

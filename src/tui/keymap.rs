@@ -3,10 +3,10 @@
 //! ([`allowed`]) so an action the current screen has no key for is ignored, whoever sends it.
 
 use super::app::{Action, App};
-use crate::model::Mode;
 use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
 };
+use idscope_core::model::Mode;
 
 /// Screens a binding applies in (bit set).
 pub mod ctx {

@@ -30,7 +30,7 @@ pub struct ExploreOptions {
     /// terminal's own text selection.
     pub mouse: bool,
     /// The rule book's knobs (`--max-cluster`, `--guid-check`, `--identify-links`).
-    pub knobs: crate::model::Knobs,
+    pub knobs: idscope_core::model::Knobs,
     /// Where copies go (`--clipboard`); `auto` picks from the environment.
     pub clipboard: crate::clipboard::Setting,
 }
@@ -40,7 +40,7 @@ impl ExploreOptions {
     pub fn from_env() -> ExploreOptions {
         ExploreOptions {
             mouse: std::env::var_os("IDSCOPE_MOUSE").is_some_and(|v| v == "1"),
-            knobs: crate::model::Knobs::default(),
+            knobs: idscope_core::model::Knobs::default(),
             clipboard: crate::clipboard::Setting::Auto,
         }
     }
@@ -107,7 +107,7 @@ pub fn explore(path: Option<&Path>, opts: ExploreOptions) -> i32 {
         eprintln!(
             "idscope: the explorer needs a terminal, and stdout is not one.\n\
              For scripts and pipes use:\n  idscope run {} --mode simplified --format table",
-            crate::text::visible(&file)
+            idscope_core::text::visible(&file)
         );
         return 2;
     }

@@ -4,8 +4,8 @@
 //! shows the error (file:line:col) in the status bar until the file is fixed.
 
 use super::app::App;
-use crate::load::load_file;
-use crate::text::visible;
+use idscope_core::load::load_file;
+use idscope_core::text::visible;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 

@@ -2,9 +2,9 @@
 //! Everything is loaded before the terminal is touched, so a bad path fails with a plain
 //! message on stderr.
 
-use crate::load::{expand_paths, load_file};
-use crate::scenario::{LoadError, Scenario};
-use crate::text::visible;
+use idscope_core::load::{expand_paths, load_file};
+use idscope_core::scenario::{LoadError, Scenario};
+use idscope_core::text::visible;
 use std::path::Path;
 
 /// One scenario the picker lists.

@@ -2,7 +2,7 @@
 //! selection and emphasis with modifiers only (no fg/bg anywhere: see tui-anchors §13.1 —
 //! crossterm's own NO_COLOR stripping emits `ESC[;m`, which would reset REVERSED/BOLD).
 
-use crate::model::Effect;
+use idscope_core::model::Effect;
 use ratatui::style::{Color, Modifier, Style};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,8 +27,8 @@ pub const SHARED: &str = r#"{
   ]
 }"#;
 
-pub fn scenario(json: &str) -> idscope::Scenario {
-    idscope::scenario::parse(json, "test.json").expect("valid test scenario")
+pub fn scenario(json: &str) -> idscope_core::Scenario {
+    idscope_core::scenario::parse(json, "test.json").expect("valid test scenario")
 }
 
 pub fn app() -> App {

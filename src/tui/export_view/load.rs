@@ -1,157 +1,152 @@
-//! Reading a raw Mixpanel export for the explorer: JSONL/NDJSON (optionally gzipped) or a
-//! JSON array of events. Events are parsed once here (their text kept), so switching modes
-//! re-resolves from memory instead of re-reading the file.
+//! A real export held for the explorer: read once through the shared reader
+//! ([`idscope_core::ingest`]) into memory (a plain file stays memory-mapped), with where each
+//! event is. Events are not decoded and kept: a mode switch re-reads the bytes, and a
+//! timeline row parses its one line when it is drawn.
 
-use crate::stream::{describe_error, BadLine, Line};
-use crate::text::visible;
-use std::io::Read;
+pub use idscope_core::ingest::is_export;
+use idscope_core::ingest::{self, BadLine, Bytes, Control, Event, Line, Sink};
+use idscope_core::model::{Knobs, Mode};
+use idscope_core::stream::{Stream, StreamOptions};
+use idscope_core::text::visible;
 use std::path::Path;
 
-/// One event of the export.
-#[derive(Debug, Clone)]
-pub struct Item {
-    /// 1-based line number (array: element number).
+/// Where one event is in the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventAt {
+    /// 1-based line number (a JSON array: the element's number).
     pub line: usize,
-    pub text: Box<str>,
-    pub event: Box<str>,
-    /// Seconds since the epoch.
-    pub time: Option<f64>,
+    offset: u64,
+    len: u32,
 }
 
 /// A loaded export.
-#[derive(Debug, Clone, Default)]
 pub struct Input {
     /// The file as given (for the header).
     pub name: String,
-    pub items: Vec<Item>,
+    bytes: Bytes,
+    /// Every event, in file order.
+    pub events: Vec<EventAt>,
     /// The first malformed lines, with why.
     pub bad: Vec<BadLine>,
     /// Every malformed line.
     pub bad_count: u64,
 }
 
-const KEEP_BAD: usize = 100;
-
-/// Whether `path` is an export rather than a scenario: `.jsonl`/`.ndjson`/`.gz`, a file
-/// whose first non-space byte is `[`, or whose first line is an event object (`"event"` or
-/// `"properties"` at the top).
-pub fn is_export(path: &Path) -> bool {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    if matches!(ext.as_str(), "jsonl" | "ndjson" | "gz") {
-        return true;
-    }
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
-    };
-    let mut head = vec![0u8; 1 << 16];
-    let n = f.read(&mut head).unwrap_or(0);
-    head.truncate(n);
-    if head.starts_with(&[0x1f, 0x8b]) {
-        return true;
-    }
-    let body = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
-    match body.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'[') => true,
-        Some(b'{') => {
-            let start = body
-                .iter()
-                .position(|b| !b.is_ascii_whitespace())
-                .unwrap_or(0);
-            let line = body[start..].split(|b| *b == b'\n').next().unwrap_or(&[]);
-            match serde_json::from_slice::<serde_json::Value>(line) {
-                Ok(serde_json::Value::Object(o)) => {
-                    (o.contains_key("event") || o.contains_key("properties"))
-                        && !o.contains_key("steps")
-                }
-                _ => false,
-            }
-        }
-        _ => false,
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Input")
+            .field("name", &self.name)
+            .field("bytes", &self.bytes.len())
+            .field("events", &self.events.len())
+            .field("bad_count", &self.bad_count)
+            .finish()
     }
 }
+
+const KEEP_BAD: usize = 100;
 
 /// Reads the whole export (gunzipping when needed).
 pub fn load(path: &Path) -> Result<Input, String> {
-    let name = visible(&path.display().to_string()).into_owned();
-    let raw = std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("{name}: no such file"),
-        _ => format!("{name}: cannot read: {e}"),
-    })?;
-    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| format!("{name}: cannot gunzip: {e}"))?;
-        out
-    } else {
-        raw
-    };
-    parse(name, &bytes)
+    let opened = ingest::open(path).map_err(|e| e.to_string())?;
+    let name = visible(opened.name()).into_owned();
+    let bytes = opened.into_bytes().map_err(|e| e.to_string())?;
+    index(name, bytes)
 }
 
-/// Parses export bytes (JSONL or a JSON array).
+/// Reads export bytes held in memory (JSONL or a JSON array).
 pub fn parse(name: String, bytes: &[u8]) -> Result<Input, String> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    index(name, Bytes::Owned(bytes.to_vec()))
+}
+
+/// Finds every event and malformed line.
+fn index(name: String, bytes: Bytes) -> Result<Input, String> {
     let mut input = Input {
         name,
-        ..Input::default()
+        bytes,
+        events: Vec::new(),
+        bad: Vec::new(),
+        bad_count: 0,
     };
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        let items: Vec<&serde_json::value::RawValue> =
-            serde_json::from_slice(bytes).map_err(|e| {
-                format!(
-                    "{}:{}:{}: not a JSON array of events: {e}",
-                    input.name,
-                    e.line(),
-                    e.column()
-                )
-            })?;
-        for (i, item) in items.iter().enumerate() {
-            add(&mut input, i + 1, item.get().as_bytes());
-        }
-    } else {
-        for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
-            add(&mut input, i + 1, line);
-        }
-    }
+    let mut sink = Index {
+        events: Vec::new(),
+        bad: Vec::new(),
+        bad_count: 0,
+    };
+    ingest::feed_bytes(&input.name, &input.bytes, &mut sink).map_err(|e| e.to_string())?;
+    input.events = sink.events;
+    input.bad = sink.bad;
+    input.bad_count = sink.bad_count;
     Ok(input)
 }
 
-fn add(input: &mut Input, line_no: usize, raw: &[u8]) {
-    let trimmed = raw.trim_ascii();
-    if trimmed.is_empty() {
-        return;
-    }
-    let bad = |message: String| BadLine {
-        line: line_no,
-        message,
-    };
-    let result = std::str::from_utf8(trimmed)
-        .map_err(|e| bad(format!("not UTF-8: {e}")))
-        .and_then(|text| {
-            Line::parse(text)
-                .map(|l| {
-                    let event = l.event.as_deref().unwrap_or("").into();
-                    let time = l.time_seconds();
-                    Item {
-                        line: line_no,
-                        text: text.into(),
-                        event,
-                        time,
-                    }
-                })
-                .map_err(|e| bad(describe_error(&e)))
+struct Index {
+    events: Vec<EventAt>,
+    bad: Vec<BadLine>,
+    bad_count: u64,
+}
+
+impl Sink for Index {
+    fn event(&mut self, e: Event<'_>) -> Control {
+        self.events.push(EventAt {
+            line: e.line,
+            offset: e.offset,
+            len: e.text.len() as u32,
         });
-    match result {
-        Ok(item) => input.items.push(item),
-        Err(b) => {
-            input.bad_count += 1;
-            if input.bad.len() < KEEP_BAD {
-                input.bad.push(b);
-            }
+        Control::Continue
+    }
+
+    fn bad(&mut self, bad: &BadLine) -> Control {
+        self.bad_count += 1;
+        if self.bad.len() < KEEP_BAD {
+            self.bad.push(bad.clone());
+        }
+        Control::Continue
+    }
+
+    fn expect_bytes(&mut self, bytes: u64) {
+        // About 350 bytes an event in a raw export.
+        self.events.reserve((bytes / 350) as usize);
+    }
+}
+
+impl Input {
+    /// Resolves the whole export in `mode`, keeping each event's verdict (in file order,
+    /// one per event of [`Input::events`]).
+    pub fn resolve(&self, mode: Mode, knobs: Knobs) -> Stream {
+        let mut stream = Stream::new(StreamOptions {
+            mode,
+            knobs,
+            dedupe: false,
+            keep_verdicts: true,
+        });
+        // The bytes were read whole when indexed, so they read again.
+        let _ = ingest::feed_bytes(&self.name, &self.bytes, &mut stream);
+        stream
+    }
+
+    /// Event `i`'s text as it is in the file.
+    pub fn text(&self, i: usize) -> &str {
+        let Some(at) = self.events.get(i) else {
+            return "";
+        };
+        let body = self
+            .bytes
+            .strip_prefix(b"\xef\xbb\xbf")
+            .unwrap_or(&self.bytes);
+        let start = at.offset as usize;
+        body.get(start..start + at.len as usize)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("")
+    }
+
+    /// Event `i`'s name and time (Unix seconds), read from its line.
+    pub fn event_and_time(&self, i: usize) -> (String, Option<f64>) {
+        match Line::parse(self.text(i)) {
+            Ok(l) => (
+                l.event.as_deref().unwrap_or("").to_string(),
+                l.time_seconds(),
+            ),
+            Err(_) => (String::new(), None),
         }
     }
 }

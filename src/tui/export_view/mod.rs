@@ -1,5 +1,5 @@
 //! `idscope FILE.jsonl`: a real export in the explorer (issue 6). The export is resolved
-//! with [`crate::stream::Stream`] (verdicts kept) once per mode and cached; the screen
+//! with [`idscope_core::stream::Stream`] (verdicts kept) once per mode and cached; the screen
 //! lists the clusters (largest first), `/` filters them by id, and Enter opens a user's
 //! timeline: each of its events with ingest id → final id, effect, reason and rule.
 //!
@@ -11,27 +11,18 @@ pub mod load;
 pub mod render;
 
 use super::theme::{self, Theme};
-use crate::model::{Knobs, Mode};
-use crate::resolver::Verdict;
-use crate::stream::{Line, Stream, StreamOptions};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use idscope_core::model::{Knobs, Mode};
+use idscope_core::resolver::{Cluster, Verdict};
+use idscope_core::stream::Stream;
 use load::Input;
 use std::collections::HashMap;
-
-/// One user at the end of the export.
-#[derive(Debug, Clone)]
-pub struct ClusterRow {
-    /// The canonical id (Original: the id Mixpanel chose).
-    pub canonical: u32,
-    pub members: Vec<u32>,
-    pub events: u64,
-}
 
 /// The export resolved in one mode.
 pub struct Resolved {
     pub stream: Stream,
     /// Largest first.
-    pub clusters: Vec<ClusterRow>,
+    pub clusters: Vec<Cluster<u32>>,
     /// Per cluster key (canonical id; Legacy: the id stored), the indices of its events.
     pub timeline: HashMap<u32, Vec<u32>>,
 }
@@ -61,28 +52,8 @@ impl Resolved {
 
 /// Resolves `input` in `mode`.
 pub fn resolve(input: &Input, mode: Mode, knobs: Knobs) -> Resolved {
-    let mut stream = Stream::new(StreamOptions {
-        mode,
-        knobs,
-        dedupe: false,
-        keep_verdicts: true,
-    });
-    stream.add_lines(input.items.len() as u64);
-    for item in &input.items {
-        // Every kept item parsed when loading.
-        if let Ok(line) = Line::parse(&item.text) {
-            stream.feed_line(item.line, &line);
-        }
-    }
-    let mut clusters: Vec<ClusterRow> = stream
-        .clusters()
-        .into_iter()
-        .map(|(canonical, members, events)| ClusterRow {
-            canonical,
-            members,
-            events,
-        })
-        .collect();
+    let stream = input.resolve(mode, knobs);
+    let mut clusters = stream.clusters();
     let mut resolved = Resolved {
         stream,
         clusters: Vec::new(),
@@ -256,7 +227,7 @@ impl ExportApp {
     }
 
     /// The clusters shown (after the search), in order.
-    pub fn shown(&self) -> impl Iterator<Item = &ClusterRow> {
+    pub fn shown(&self) -> impl Iterator<Item = &Cluster<u32>> {
         let r = self.resolved();
         self.filtered.iter().map(move |&i| &r.clusters[i])
     }
@@ -266,7 +237,7 @@ impl ExportApp {
     }
 
     /// The selected cluster.
-    pub fn selected_cluster(&self) -> Option<&ClusterRow> {
+    pub fn selected_cluster(&self) -> Option<&Cluster<u32>> {
         let i = *self.filtered.get(self.selected)?;
         self.resolved().clusters.get(i)
     }
@@ -334,7 +305,7 @@ impl ExportApp {
         self.pending = Some(mode);
         self.message = Some(format!(
             "resolving {} events under {}…",
-            self.input.items.len(),
+            self.input.events.len(),
             mode.title()
         ));
         vec![XEffect::Resolve]
@@ -519,7 +490,7 @@ pub fn explore(path: &std::path::Path, opts: &super::ExploreOptions) -> i32 {
         if size > 10 << 20 {
             eprintln!(
                 "idscope: reading {} ({} MB)…",
-                crate::text::visible(&path.display().to_string()),
+                idscope_core::text::visible(&path.display().to_string()),
                 size >> 20
             );
         }
@@ -535,13 +506,13 @@ pub fn explore(path: &std::path::Path, opts: &super::ExploreOptions) -> i32 {
         eprintln!(
             "idscope: the explorer needs a terminal, and stdout is not one.\n\
              For scripts and pipes use:\n  idscope resolve {} --mode simplified",
-            crate::text::visible(&path.display().to_string())
+            idscope_core::text::visible(&path.display().to_string())
         );
         return 2;
     }
     eprintln!(
         "idscope: resolving {} events from {}…",
-        input.items.len(),
+        input.events.len(),
         input.name
     );
     let mut app = ExportApp::new(input, Mode::Simplified, opts.knobs);

@@ -3,26 +3,17 @@
 //! [`vis`] and is cut to the width.
 
 use super::ExportApp;
-use crate::model::Mode;
 use crate::tui::layout;
 use crate::tui::views::{fit, pane_block, render_lines, vis, TooSmall};
+use idscope_core::model::Mode;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-/// RFC 3339 (UTC) for seconds since the epoch.
+/// RFC 3339 (UTC) for seconds since the epoch; a dash when unknown.
 pub fn time_label(t: Option<f64>) -> String {
-    let Some(t) = t else {
-        return "—".into();
-    };
-    time::OffsetDateTime::from_unix_timestamp(t.floor() as i64)
-        .ok()
-        .and_then(|d| {
-            d.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| t.to_string())
+    t.map_or_else(|| "—".into(), idscope_core::text::rfc3339)
 }
 
 impl Widget for &ExportApp {
@@ -43,7 +34,7 @@ impl Widget for &ExportApp {
         let title = format!(
             " idscope export · {} · {} events · {} clusters · {}",
             vis(&self.input.name),
-            self.input.items.len(),
+            self.input.events.len(),
             r.clusters.len(),
             malformed
         );
@@ -152,22 +143,20 @@ impl Widget for &ExportApp {
                     let Some((line_no, v)) = r.stream.verdicts.get(i as usize) else {
                         continue;
                     };
-                    let item = self.input.items.get(i as usize);
+                    let (event, time) = self.input.event_and_time(i as usize);
                     let ingest = v.ingest.map(|id| r.name(id)).unwrap_or("—");
                     let fin = r.final_name(v).unwrap_or("—");
                     let effect_style = match v.effect {
-                        crate::model::Effect::Failed | crate::model::Effect::Rejected => {
-                            t.effect_bad
-                        }
-                        crate::model::Effect::None | crate::model::Effect::Ignored => {
-                            t.effect_quiet
-                        }
+                        idscope_core::model::Effect::Failed
+                        | idscope_core::model::Effect::Rejected => t.effect_bad,
+                        idscope_core::model::Effect::None
+                        | idscope_core::model::Effect::Ignored => t.effect_quiet,
                         _ => t.effect_good,
                     };
                     let mut spans = vec![
                         Span::styled(format!("{line_no:<6} "), t.label),
-                        Span::raw(format!("{:<21} ", time_label(item.and_then(|it| it.time)))),
-                        Span::styled(fit(&vis(item.map_or("", |it| &it.event)), 24), t.title),
+                        Span::raw(format!("{:<21} ", time_label(time))),
+                        Span::styled(fit(&vis(&event), 24), t.title),
                         Span::raw(" · "),
                         Span::styled(fit(&vis(ingest), 40), t.identity),
                         Span::raw(" → "),

@@ -12,10 +12,10 @@ pub mod view;
 
 use super::app::{Action, App, Effect};
 use super::source::Entry;
-use crate::atomic::{write_atomic, WriteError};
-use crate::model::Endpoint;
-use crate::scenario::{Action as StepAction, DeviceSpec, Scenario, Step};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use idscope_core::atomic::{write_atomic, WriteError};
+use idscope_core::model::Endpoint;
+use idscope_core::scenario::{Action as StepAction, DeviceSpec, Scenario, Step};
 use serde_json::{json, Map};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -140,7 +140,7 @@ pub fn empty_scenario() -> Scenario {
     Scenario {
         name: "New scenario".into(),
         description: None,
-        token: crate::scenario::DEFAULT_TOKEN.into(),
+        token: idscope_core::scenario::DEFAULT_TOKEN.into(),
         start: 1_767_258_000,
         devices,
         steps: Vec::new(),
@@ -323,13 +323,17 @@ pub fn describe(step: &Step) -> String {
         StepAction::Visit(v)
         | StepAction::Signup(v)
         | StepAction::Login(v)
-        | StepAction::Identify(v) => format!(" {}", crate::text::quoted(v)),
-        StepAction::Track { event, .. } => format!(" {}", crate::text::quoted(event)),
-        StepAction::Alias { alias, .. } => format!(" {}", crate::text::quoted(alias)),
+        | StepAction::Identify(v) => format!(" {}", idscope_core::text::quoted(v)),
+        StepAction::Track { event, .. } => format!(" {}", idscope_core::text::quoted(event)),
+        StepAction::Alias { alias, .. } => format!(" {}", idscope_core::text::quoted(alias)),
         _ => String::new(),
     };
     match &step.device {
-        Some(d) => format!("{}: {}{value}", crate::text::visible(d), step.action.key()),
+        Some(d) => format!(
+            "{}: {}{value}",
+            idscope_core::text::visible(d),
+            step.action.key()
+        ),
         None => format!("{}{value}", step.action.key()),
     }
 }
@@ -721,7 +725,10 @@ fn add_key(app: &mut App, mut p: AddPrompt, ev: KeyEvent) -> Vec<Effect> {
                     p.error = Some(if all.is_empty() {
                         "nothing to complete from yet".into()
                     } else {
-                        format!("nothing starts with {}", crate::text::quoted(&prefix))
+                        format!(
+                            "nothing starts with {}",
+                            idscope_core::text::quoted(&prefix)
+                        )
                     });
                 } else {
                     let n = matching.len();
@@ -815,10 +822,10 @@ pub fn write(app: &mut App, path: PathBuf, overwrite: bool, then: Option<Then>) 
         app.playground.prompt = Some(Prompt::Overwrite { path, then });
         return Vec::new();
     }
-    let text = crate::save::to_json(&app.scenario);
+    let text = idscope_core::save::to_json(&app.scenario);
     match write_atomic(&path, text.as_bytes(), overwrite) {
         Ok(()) => {
-            let shown = crate::text::visible(&path.display().to_string()).into_owned();
+            let shown = idscope_core::text::visible(&path.display().to_string()).into_owned();
             app.playground.saved = Some(app.scenario.clone());
             app.playground.path = Some(path.clone());
             app.playground.branch = None;

@@ -5,9 +5,9 @@
 //! through a bundled scenario stays as quiet as before.
 
 use super::make_step;
-use crate::model::Mode;
-use crate::scenario::{Action as StepAction, Step};
 use crate::tui::app::App;
+use idscope_core::model::Mode;
+use idscope_core::scenario::{Action as StepAction, Step};
 use std::collections::BTreeMap;
 
 /// A trap at the cursor, and the step that would show it.
@@ -29,7 +29,7 @@ pub fn near_limit(max: u32) -> usize {
 /// Original limit, a device still identified as someone.
 pub fn suggestion(app: &App) -> Option<Suggestion> {
     let upto = &app.scenario.steps[..app.cursor.min(app.total_steps())];
-    let vis = |s: &str| crate::text::visible(s).into_owned();
+    let vis = |s: &str| idscope_core::text::visible(s).into_owned();
     // 1. An alias under Simplified: ignored (S-IGNORE); identify links instead.
     if app.mode == Mode::Simplified {
         if let Some((k, step, alias)) =
@@ -69,7 +69,7 @@ pub fn suggestion(app: &App) -> Option<Suggestion> {
             return Some(Suggestion {
                 text: format!(
                     "cluster {} has {} of {} ids (the Original limit); a then ! adds {}",
-                    crate::text::quoted(&c.canonical),
+                    idscope_core::text::quoted(&c.canonical),
                     c.members.len(),
                     app.knobs.max_cluster,
                     super::describe(&fix)
@@ -117,7 +117,7 @@ pub fn suggestion(app: &App) -> Option<Suggestion> {
         text: format!(
             "{} is still identified as {}; a then ! adds {} (no logout first)",
             vis(device),
-            crate::text::quoted(user),
+            idscope_core::text::quoted(user),
             super::describe(&fix)
         ),
         step: Some(fix),

@@ -3,10 +3,10 @@
 //! What this step added or changed is marked `+` (new) or `*` (changed) and highlighted.
 
 use super::{fit, pane_block, vis};
-use crate::model::Mode;
-use crate::resolver::{flag, ClusterView};
-use crate::run::Run;
 use crate::tui::app::App;
+use idscope_core::model::Mode;
+use idscope_core::resolver::{flag, Cluster};
+use idscope_core::run::Run;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -43,10 +43,10 @@ pub enum Change {
 /// One cluster after the current step, compared with the step before.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diffed {
-    pub cluster: ClusterView,
+    pub cluster: Cluster,
     pub change: Change,
     /// Its event count after the step before (None: a new cluster).
-    pub events_before: Option<usize>,
+    pub events_before: Option<u64>,
     /// Per member: whether this step added it.
     pub new_members: Vec<bool>,
 }

@@ -3,8 +3,9 @@
 //! in all three modes is highlighted (and marked `≠`).
 
 use super::{fit, overlay_block, vis};
-use crate::model::Mode;
 use crate::tui::app::App;
+use idscope_core::model::Mode;
+use idscope_core::resolver::Cluster;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -22,7 +23,7 @@ struct Column {
     /// Per payload: [event, ingest, final, effect, rule].
     payloads: Vec<[String; 5]>,
     /// Clusters as (canonical, sorted members, events).
-    clusters: Vec<(String, Vec<String>, usize)>,
+    clusters: Vec<Cluster>,
 }
 
 fn column(app: &App, mode: Mode) -> Column {
@@ -46,14 +47,7 @@ fn column(app: &App, mode: Mode) -> Column {
             ]
         })
         .collect();
-    let clusters = if k == 0 {
-        Vec::new()
-    } else {
-        run.clusters(k)
-            .into_iter()
-            .map(|c| (c.canonical, c.members, c.events))
-            .collect()
-    };
+    let clusters = if k == 0 { Vec::new() } else { run.clusters(k) };
     Column {
         calls: step.map(|s| s.calls.clone()).unwrap_or_default(),
         payloads,
@@ -112,10 +106,15 @@ fn lines_for(app: &App, cols: &[Column; 3], which: usize, width: usize) -> Vec<L
     if col.clusters.is_empty() {
         out.push(Line::styled("  none", t.label));
     }
-    for (canon, members, events) in &col.clusters {
+    for Cluster {
+        canonical: canon,
+        members,
+        events,
+    } in &col.clusters
+    {
         let in_all = cols
             .iter()
-            .all(|c| c.clusters.iter().any(|(_, m, _)| m == members));
+            .all(|c| c.clusters.iter().any(|o| o.members == *members));
         let mark = if in_all { " " } else { "≠" };
         out.push(Line::from(vec![
             Span::styled(mark.to_string(), t.diff),

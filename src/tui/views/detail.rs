@@ -3,8 +3,8 @@
 //! intents.
 
 use super::{json, overlay_block, vis, wrapped};
-use crate::rules;
 use crate::tui::app::App;
+use idscope_core::rules::RuleId;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -16,13 +16,13 @@ pub struct Detail<'a> {
     pub scroll: usize,
 }
 
-fn rule_lines(app: &App, id: &str, out: &mut Vec<Line<'static>>) {
+fn rule_lines(app: &App, id: RuleId, out: &mut Vec<Line<'static>>) {
     let t = app.theme;
-    match rules::lookup(id) {
+    match id.rule() {
         Some(rule) => {
             out.push(Line::from(vec![
                 Span::styled(format!("Rule {}", rule.id), t.key),
-                Span::styled(" — rule book (src/identity-rules.md) § ", t.label),
+                Span::styled(" — rule book (docs/identity-rules.md) § ", t.label),
                 Span::styled(rule.section.to_string(), t.title),
             ]));
             let text = rule.text.replace("**", "");
@@ -34,7 +34,7 @@ fn rule_lines(app: &App, id: &str, out: &mut Vec<Line<'static>>) {
             if text.starts_with('|') && cells.len() == 4 {
                 // A playbook table row: intent | Legacy | Original | Simplified.
                 out.push(Line::raw(format!("  {}", cells[0])));
-                for (mode, cell) in crate::model::Mode::ALL.iter().zip(&cells[1..]) {
+                for (mode, cell) in idscope_core::model::Mode::ALL.iter().zip(&cells[1..]) {
                     out.push(Line::from(vec![
                         Span::styled(format!("    {:<22}", format!("{mode} playbook:")), t.label),
                         Span::raw(cell.to_string()),
@@ -104,8 +104,8 @@ pub fn lines(app: &App, event: usize) -> Vec<Line<'static>> {
     if let Some(w) = v.warning {
         out.push(field("warning", w.into(), t.message));
     }
-    out.push(field("rule", v.rule.into(), t.key));
-    if let Some(c) = crate::explain::choice(run, event) {
+    out.push(field("rule", v.rule.to_string(), t.key));
+    if let Some(c) = idscope_core::explain::choice(run, event) {
         out.push(field(
             "rests on",
             format!("[choice] {}", vis(&c)),
@@ -115,14 +115,14 @@ pub fn lines(app: &App, event: usize) -> Vec<Line<'static>> {
     out.push(Line::from(vec![
         Span::styled("  in short       ", t.label),
         Span::styled(
-            vis(&crate::explain::verdict(run, event, app.cursor)),
+            vis(&idscope_core::explain::verdict(run, event, app.cursor)),
             t.note,
         ),
     ]));
     out.push(Line::raw(""));
     rule_lines(app, v.rule, &mut out);
-    if v.warning.is_some() && v.rule != "G-INVALID" {
-        rule_lines(app, "G-INVALID", &mut out);
+    if v.warning.is_some() && v.rule != RuleId::GInvalid {
+        rule_lines(app, RuleId::GInvalid, &mut out);
     }
     if let Some(p) = run.steps.get(e.step - 1).and_then(|s| s.playbook_rule) {
         out.push(Line::styled(

@@ -29,7 +29,7 @@ pub const HEADER: [&str; 7] = [
 /// One table row, every cell escaped.
 pub fn row(app: &App, event: usize) -> [String; 7] {
     let [step, name, device, user, id, effect] =
-        crate::output::event_row(app.run(), event, app.cursor);
+        idscope_core::output::event_row(app.run(), event, app.cursor);
     [event.to_string(), step, name, device, user, id, effect].map(|c| vis(&c))
 }
 

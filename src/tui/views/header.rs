@@ -1,8 +1,8 @@
 //! Header: scenario name and step k/N; the three modes as tabs; the playbook.
 
 use super::vis;
-use crate::model::Mode;
 use crate::tui::app::App;
+use idscope_core::model::Mode;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};

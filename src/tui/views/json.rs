@@ -21,7 +21,7 @@ pub const IDENTITY_KEYS: &[&str] = &[
 
 fn quoted(s: &str) -> String {
     let json = serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"));
-    crate::text::visible(&json).into_owned()
+    idscope_core::text::visible(&json).into_owned()
 }
 
 /// The value as indented lines (two spaces per level), starting at `indent`.
@@ -159,7 +159,9 @@ mod tests {
         let v = serde_json::json!({"k\u{1b}": "a\u{202e}b\u{7}"});
         let t = text(&lines(&v, &MONO, 0));
         assert!(
-            !t.replace('\n', "").chars().any(crate::text::needs_escape),
+            !t.replace('\n', "")
+                .chars()
+                .any(idscope_core::text::needs_escape),
             "{t:?}"
         );
         assert!(t.contains("\\u{202e}"));

@@ -23,7 +23,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wra
 
 /// Untrusted text made safe for the terminal.
 pub fn vis(s: &str) -> String {
-    crate::text::visible(s).into_owned()
+    idscope_core::text::visible(s).into_owned()
 }
 
 /// `s` cut to `width` characters, with an ellipsis when cut.

@@ -3,8 +3,8 @@
 //! The payload whose block is at the top of the pane is the selected one (Enter opens it).
 
 use super::{json, pane_block, vis, wrap};
-use crate::model::Endpoint;
 use crate::tui::app::App;
+use idscope_core::model::Endpoint;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -71,26 +71,26 @@ pub fn verdict_lines(app: &App, event: usize, width: usize) -> Vec<Line<'static>
     }
     let rule = [
         Span::styled(" · rule ", t.label),
-        Span::styled(v.rule, t.key),
+        Span::styled(v.rule.as_str(), t.key),
     ];
     let eff_w: usize = eff.iter().map(Span::width).sum();
-    if eff_w + 8 + v.rule.len() <= width {
+    if eff_w + 8 + v.rule.as_str().len() <= width {
         eff.extend(rule);
         out.push(Line::from(eff));
     } else {
         out.extend(super::hard_wrap(Line::from(eff), width, 4));
         out.push(Line::from(vec![
             Span::styled("  rule ", t.label),
-            Span::styled(v.rule, t.key),
+            Span::styled(v.rule.as_str(), t.key),
         ]));
     }
-    if let Some(c) = crate::explain::choice(run, event) {
+    if let Some(c) = idscope_core::explain::choice(run, event) {
         let text = format!("[choice] {}", vis(&c));
         for l in wrap(&text, width.saturating_sub(2).max(8)) {
             out.push(Line::from(Span::styled(format!("  {l}"), t.message)));
         }
     }
-    let text = vis(&crate::explain::verdict(run, event, app.cursor));
+    let text = vis(&idscope_core::explain::verdict(run, event, app.cursor));
     for l in wrap(&format!("↳ {text}"), width.saturating_sub(2).max(8)) {
         out.push(Line::from(Span::styled(format!("  {l}"), t.note)));
     }

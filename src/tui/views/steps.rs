@@ -2,8 +2,8 @@
 //! current step; later steps are dimmed.
 
 use super::{pane_block, vis};
-use crate::scenario::Action as StepAction;
 use crate::tui::app::App;
+use idscope_core::scenario::Action as StepAction;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

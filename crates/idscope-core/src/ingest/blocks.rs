@@ -1,13 +1,14 @@
-//! Reading an export on two cores: parser threads cut the input into blocks of whole lines
-//! and parse them while the caller's thread resolves the blocks in file order (issue 6's
-//! target: resolution at the speed of parsing). Parsed fields are offsets into their block,
-//! so nothing is copied or allocated per event. Input already in memory (a mapped file) is
+//! Reading JSONL on two cores: a parser thread cuts the input into blocks of whole lines and
+//! parses them while the caller's thread hands the blocks to the [`Sink`] in file order
+//! (resolution at the speed of parsing). Parsed fields are offsets into their block, so
+//! nothing is copied or allocated per event. Input already in memory (a mapped file) is
 //! parsed in place; a stream (stdin, gzip) is first read into recycled blocks by one more
 //! thread.
 
+use super::line::{describe_error, BadLine, Line};
+use super::{Control, Event, Sink};
 use crate::model::Endpoint;
 use crate::resolver::{is_invalid_id, Incoming};
-use crate::stream::{BadLine, Line, Stream};
 use std::borrow::Cow;
 use std::io::Read;
 use std::ops::Range;
@@ -142,32 +143,14 @@ enum Item {
     Bad(BadLine),
 }
 
-/// What the caller does with a bad line: keep going or stop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Control {
-    Continue,
-    Stop,
-}
+/// Byte ranges of the input that are delivered and will not be read again (a memory-mapped
+/// file can drop them from memory).
+pub type OnDone<'h> = Option<&'h mut dyn FnMut(Range<u64>)>;
 
-/// Receives each event line's number and text.
-pub type LineSink<'h> = &'h mut dyn FnMut(usize, &str);
-
-/// Callbacks of [`feed_reader`] and [`feed_bytes`].
-pub struct Hooks<'h> {
-    pub on_bad: &'h mut dyn FnMut(&BadLine) -> Control,
-    /// Bytes read so far (for a progress bar).
-    pub on_bytes: &'h mut dyn FnMut(u64),
-    /// Each event line's text, when the caller keeps them (resolved-jsonl).
-    pub on_line: Option<LineSink<'h>>,
-    /// Byte ranges of the input that are resolved and will not be read again (a memory-mapped
-    /// file can drop them from memory).
-    pub on_done: Option<&'h mut dyn FnMut(Range<u64>)>,
-}
-
-/// Resolves every line of `bytes` (a whole export in memory, e.g. a mapped file) into
-/// `stream`, parsing it in place. Returns false when a hook said stop.
-pub fn feed_bytes(stream: &mut Stream, bytes: &[u8], hooks: Hooks) -> bool {
-    stream.expect_input_bytes(bytes.len());
+/// Delivers every line of `bytes` (JSONL in memory, e.g. a mapped file) to `sink`, parsing
+/// it in place. Returns false when the sink said stop.
+pub fn feed_bytes(sink: &mut dyn Sink, bytes: &[u8], on_done: OnDone) -> bool {
+    sink.expect_bytes(bytes.len() as u64);
     let blocks = bytes.len().div_ceil(BLOCK);
     let next = AtomicUsize::new(0);
     let take = || {
@@ -190,7 +173,7 @@ pub fn feed_bytes(stream: &mut Stream, bytes: &[u8], hooks: Hooks) -> bool {
         now: &take,
     };
     // Nothing here reads, so there is no read error to report.
-    run(stream, jobs, hooks, recycle_tx).unwrap_or(false)
+    run(sink, jobs, on_done, recycle_tx).unwrap_or(false)
 }
 
 /// Where the first line starting at or after `pos` begins (`bytes.len()` when none does).
@@ -201,13 +184,9 @@ fn line_start(bytes: &[u8], pos: usize) -> usize {
     memchr::memchr(b'\n', &bytes[pos - 1..]).map_or(bytes.len(), |i| pos + i)
 }
 
-/// Reads every line of `reader` into `stream`. Returns false when a hook said stop, and an
+/// Delivers every line of `reader` to `sink`. Returns false when the sink said stop, and an
 /// error when reading failed.
-pub fn feed_reader(
-    stream: &mut Stream,
-    reader: Box<dyn Read + Send>,
-    hooks: Hooks,
-) -> std::io::Result<bool> {
+pub fn feed_reader(sink: &mut dyn Sink, reader: Box<dyn Read + Send>) -> std::io::Result<bool> {
     let (raw_tx, raw_rx) = sync_channel::<Job<'static>>(2);
     let (recycle_tx, recycle_rx) = sync_channel::<Vec<u8>>(IN_FLIGHT);
     let raw_rx = Mutex::new(Some(raw_rx));
@@ -219,7 +198,7 @@ pub fn feed_reader(
             wait: &wait,
             now: &now,
         };
-        let result = run(stream, jobs, hooks, recycle_tx);
+        let result = run(sink, jobs, None, recycle_tx);
         // Stopped early or done: the reader's sends fail once the receiver is gone.
         if let Ok(mut rx) = raw_rx.lock() {
             rx.take();
@@ -239,9 +218,9 @@ struct Jobs<'j, 'a> {
 /// whenever the next one is not ready, so the two cores stay busy without a third thread
 /// competing for them. Buffers of resolved blocks go back to the reader through `recycle`.
 fn run<'a>(
-    stream: &mut Stream,
+    sink: &mut dyn Sink,
     jobs: Jobs<'_, 'a>,
-    mut hooks: Hooks,
+    mut on_done: OnDone,
     recycle: SyncSender<Vec<u8>>,
 ) -> std::io::Result<bool> {
     let (parsed_tx, parsed_rx) = sync_channel::<(u64, ParsedBlock<'a>)>(IN_FLIGHT);
@@ -279,7 +258,7 @@ fn run<'a>(
                 continue;
             };
             next += 1;
-            let result = resolve_block(stream, &block, first_line, &mut hooks);
+            let result = deliver_block(sink, &block, first_line);
             first_line += block.lines;
             let (offset, len) = (block.offset, block.text.as_bytes().len() as u64);
             let mut items = block.items;
@@ -293,7 +272,7 @@ fn run<'a>(
                 Ok(Control::Stop) => return Ok(false),
                 Err(e) => return Err(e),
             }
-            if let Some(done) = hooks.on_done.as_mut() {
+            if let Some(done) = on_done.as_mut() {
                 done(offset..offset + len);
             }
         }
@@ -365,32 +344,24 @@ fn text_of(bytes: Cow<'_, [u8]>) -> Text<'_> {
     }
 }
 
-fn resolve_block(
-    stream: &mut Stream,
+fn deliver_block(
+    sink: &mut dyn Sink,
     block: &ParsedBlock,
     first_line: usize,
-    hooks: &mut Hooks,
 ) -> std::io::Result<Control> {
     if let Some(e) = &block.error {
         return Err(std::io::Error::new(e.kind(), e.to_string()));
     }
-    (hooks.on_bytes)(block.text.as_bytes().len() as u64);
-    stream.add_lines(block.lines as u64);
+    sink.progress(block.text.as_bytes().len() as u64);
+    sink.lines(block.lines as u64);
     let b = block;
     for item in &block.items {
-        match item {
-            Item::Bad(bad) => {
-                stream.bad_line_count += 1;
-                let bad = BadLine {
-                    line: first_line + bad.line,
-                    message: bad.message.clone(),
-                };
-                if (hooks.on_bad)(&bad) == Control::Stop {
-                    return Ok(Control::Stop);
-                }
-            }
+        let control = match item {
+            Item::Bad(bad) => sink.bad(&BadLine {
+                line: first_line + bad.line,
+                message: bad.message.clone(),
+            }),
             Item::Event(p) => {
-                let line = first_line + p.line as usize;
                 let distinct_id = p.distinct_id.get(b);
                 let incoming = Incoming {
                     index: 0,
@@ -407,13 +378,21 @@ fn resolve_block(
                     merge_ids: p.merge.and_then(|[x, y]| Some([x.get(b)?, y.get(b)?])),
                 };
                 let insert_id = p.insert_id.get(b);
-                stream.feed_incoming(line, incoming, p.time, insert_id.as_deref());
-                if let Some(f) = hooks.on_line.as_mut() {
-                    if let Some(text) = b.text.slice(p.text.0 as usize, p.text.1 as usize) {
-                        f(line, text);
-                    }
-                }
+                sink.event(Event {
+                    line: first_line + p.line as usize,
+                    offset: b.offset + u64::from(p.text.0),
+                    text: b
+                        .text
+                        .slice(p.text.0 as usize, p.text.1 as usize)
+                        .unwrap_or(""),
+                    incoming,
+                    time: p.time,
+                    insert_id: insert_id.as_deref(),
+                })
             }
+        };
+        if control == Control::Stop {
+            return Ok(Control::Stop);
         }
     }
     Ok(Control::Continue)
@@ -512,7 +491,7 @@ fn parse_block<'a>(text: Text<'a>, offset: u64, mut items: Vec<Item>) -> ParsedB
                     Err(u) => {
                         format!("not UTF-8 (invalid byte at column {})", u.valid_up_to() + 1)
                     }
-                    Ok(_) => crate::stream::describe_error(&e),
+                    Ok(_) => describe_error(&e),
                 };
                 items.push(Item::Bad(BadLine {
                     line: this_line as usize,

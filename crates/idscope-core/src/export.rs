@@ -1,9 +1,10 @@
 //! Exports of a run, in the formats an engineer pastes into tickets, curl and code (issue 4).
 //! Pure functions of (run, scenario, options): no I/O, deterministic output.
 
-use crate::model::{Endpoint, Mode};
+use crate::model::{Choice, Endpoint, Mode};
 use crate::run::{EventRecord, Run};
 use crate::scenario::Scenario;
+use crate::text::csv_field;
 use serde_json::{json, Map, Value};
 use std::fmt::Write;
 use std::ops::Range;
@@ -49,10 +50,6 @@ impl Format {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Format> {
-        Format::ALL.into_iter().find(|f| f.as_str() == s)
-    }
-
     /// What the format is for, in a few words (menus and help).
     pub fn describe(self) -> &'static str {
         match self {
@@ -78,6 +75,16 @@ impl Format {
             Format::Python => "py",
             Format::MappingCsv => "csv",
         }
+    }
+}
+
+impl Choice for Format {
+    const ALL: &'static [Format] = &Format::ALL;
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn help(self) -> &'static str {
+        self.describe()
     }
 }
 
@@ -128,16 +135,21 @@ pub enum Region {
     In,
 }
 
-impl Region {
-    pub fn parse(s: &str) -> Option<Region> {
-        match s {
-            "us" => Some(Region::Us),
-            "eu" => Some(Region::Eu),
-            "in" => Some(Region::In),
-            _ => None,
+impl Choice for Region {
+    const ALL: &'static [Region] = &[Region::Us, Region::Eu, Region::In];
+    fn name(self) -> &'static str {
+        match self {
+            Region::Us => "us",
+            Region::Eu => "eu",
+            Region::In => "in",
         }
     }
+    fn help(self) -> &'static str {
+        self.host()
+    }
+}
 
+impl Region {
     pub fn host(self) -> &'static str {
         match self {
             Region::Us => "api.mixpanel.com",
@@ -722,15 +734,6 @@ fn url_component(s: &str) -> String {
         }
     }
     out
-}
-
-/// An RFC 4180 field.
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 //! action per step, `device` on device actions, `after` syntax) and names the step.
 
 use crate::expect::Expect;
-use crate::model::Endpoint;
+use crate::model::{Choice, Endpoint};
+use crate::sdk::Profile;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -34,8 +35,20 @@ pub struct Scenario {
 pub struct DeviceSpec {
     /// Pins the device's first id; later ids (after reset) are generated.
     pub device_id: Option<String>,
-    /// Reserved for other SDKs; only `"web"` (mixpanel-js) is emulated.
+    /// The SDK the device runs ([`Profile`] by its `mp_lib` name); mixpanel-js (`"web"`)
+    /// when absent. An unknown name is refused where it is written.
+    #[serde(default, deserialize_with = "lib_name")]
     pub lib: Option<String>,
+}
+
+impl DeviceSpec {
+    /// The SDK profile `lib` names (checked when the scenario is parsed).
+    pub fn profile(&self) -> Profile {
+        self.lib
+            .as_deref()
+            .and_then(Profile::parse)
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -466,6 +479,23 @@ fn start_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::
             crate::text::quoted(&s)
         ))
     })
+}
+
+/// `lib`: the name of an emulated SDK.
+fn lib_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let s = String::deserialize(d)?;
+    if Profile::parse(&s).is_some() {
+        return Ok(Some(s));
+    }
+    let known: Vec<String> = Profile::ALL
+        .iter()
+        .map(|p| format!("\"{}\" ({})", p.name(), p.help()))
+        .collect();
+    Err(serde::de::Error::custom(format!(
+        "{} is not an SDK idscope emulates; expected {}",
+        crate::text::quoted(&s),
+        known.join(", ")
+    )))
 }
 
 /// `after`: a whole number and a unit, as seconds.

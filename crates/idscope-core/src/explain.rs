@@ -7,6 +7,7 @@
 
 use crate::model::{Effect, Endpoint, Mode};
 use crate::resolver::{reason, Incoming};
+use crate::rules::RuleId;
 use crate::run::Run;
 
 /// One line saying what happened to event `event` and whom it counts for once steps
@@ -46,37 +47,37 @@ pub fn verdict(run: &Run, event: usize, until: usize) -> String {
     let identified = || s(&inc.identified_id.clone().or(inc.distinct_id.clone()));
 
     let mut line = match (v.rule, v.effect, v.reason) {
-        ("SDK-PEOPLE", _, _) => format!(
+        (RuleId::SdkPeople, _, _) => format!(
             "a profile update for {}; profiles never link or merge users",
             if ingest.is_empty() { "nobody" } else { ingest }
         ),
-        ("G-EMPTY", _, _) => {
+        (RuleId::GEmpty, _, _) => {
             "no distinct_id, $device_id or $user_id: the event counts for no user".to_string()
         }
-        ("G-INVALID", _, _) => format!(
+        (RuleId::GInvalid, _, _) => format!(
             "/import refuses the placeholder distinct_id \"{}\"; the event is dropped",
             s(&inc.distinct_id)
         ),
 
         // Simplified
-        ("S-LINK", Effect::Linked, _) => format!(
+        (RuleId::SLink, Effect::Linked, _) => format!(
             "first event with both ids: $device:{} joins {ingest}, and its earlier events now count for {ingest}",
             device_name(&inc)
         ),
-        ("S-LINK", Effect::Failed, Some(reason::ASSIGNED_ALREADY)) => {
+        (RuleId::SLink, Effect::Failed, Some(reason::ASSIGNED_ALREADY)) => {
             let owner = owner_now(&format!("$device:{}", device_name(&inc)))
                 .unwrap_or_else(|| "another user".into());
             format!("device already belongs to {owner}; the event goes to {ingest} and nothing merges")
         }
-        ("S-LINK", _, _) => format!(
+        (RuleId::SLink, _, _) => format!(
             "device already linked to {ingest}; nothing changes and the event counts for {ingest}"
         ),
-        ("S-IGNORE", _, _) => format!(
+        (RuleId::SIgnore, _, _) => format!(
             "{} has no identity effect under Simplified (only ordinary events link); {}",
             event_label(&inc),
             counts_for()
         ),
-        ("S-DID", _, _) => {
+        (RuleId::SDid, _, _) => {
             if inc.user_id.is_some() {
                 format!("carries only $user_id: stored under user {ingest}; nothing links")
             } else if ingest.starts_with("$device:") {
@@ -94,25 +95,25 @@ pub fn verdict(run: &Run, event: usize, until: usize) -> String {
         }
 
         // Original
-        ("O-EVENT", _, _) => format!("ordinary event keyed by distinct_id; {}", counts_for()),
-        ("O-ID", Effect::Merged, _) => {
+        (RuleId::OEvent, _, _) => format!("ordinary event keyed by distinct_id; {}", counts_for()),
+        (RuleId::OId, Effect::Merged, _) => {
             format!("$identify merges {} into {}: they are now one user", anon(), identified())
         }
-        ("O-ID", Effect::None, None) => format!(
+        (RuleId::OId, Effect::None, None) => format!(
             "{} and {} are already one user; nothing changes",
             anon(),
             identified()
         ),
-        ("O-ID", _, Some(reason::SAME_IDS)) => format!(
+        (RuleId::OId, _, Some(reason::SAME_IDS)) => format!(
             "$anon_id and the identified id are both {}; nothing merges",
             identified()
         ),
-        ("O-ID", _, Some(reason::NON_GUID)) => format!(
+        (RuleId::OId, _, Some(reason::NON_GUID)) => format!(
             "{} is not GUID-shaped, so $identify refuses to merge it into {}",
             anon(),
             identified()
         ),
-        ("O-ID", _, Some(reason::ASSIGNED_ALREADY)) => {
+        (RuleId::OId, _, Some(reason::ASSIGNED_ALREADY)) => {
             let a = anon();
             let owner = owner_now(&a).unwrap_or_else(|| "another identified user".into());
             format!(
@@ -120,37 +121,37 @@ pub fn verdict(run: &Run, event: usize, until: usize) -> String {
                 identified()
             )
         }
-        ("O-ID" | "O-ALIAS" | "O-MERGE", _, Some(reason::MANY_IDS)) => format!(
+        (RuleId::OId | RuleId::OAlias | RuleId::OMerge, _, Some(reason::MANY_IDS)) => format!(
             "the merged cluster would hold more than {} ids (O-LIMIT); nothing merges",
             run.config.knobs.max_cluster
         ),
-        ("O-ALIAS", Effect::Merged, _) => format!(
+        (RuleId::OAlias, Effect::Merged, _) => format!(
             "$create_alias merges {} into {}: they are now one user",
             s(&inc.alias),
             s(&inc.distinct_id)
         ),
-        ("O-ALIAS", _, Some(reason::ALIAS_EXISTS)) => format!(
+        (RuleId::OAlias, _, Some(reason::ALIAS_EXISTS)) => format!(
             "{} was already used as an alias; nothing merges",
             s(&inc.alias)
         ),
-        ("O-ALIAS", Effect::None, None) => format!(
+        (RuleId::OAlias, Effect::None, None) => format!(
             "{} and {} are already one user; nothing changes",
             s(&inc.alias),
             s(&inc.distinct_id)
         ),
-        ("O-MERGE", Effect::Ignored, _) => {
+        (RuleId::OMerge, Effect::Ignored, _) => {
             "$merge only counts when sent to /import; ignored".to_string()
         }
-        ("O-MERGE", Effect::Merged, _) => match &inc.merge_ids {
+        (RuleId::OMerge, Effect::Merged, _) => match &inc.merge_ids {
             Some([a, b]) => format!("$merge joins {a} and {b} into one user"),
             None => "$merge joins two ids into one user".to_string(),
         },
-        ("O-MERGE", Effect::None, None) => {
+        (RuleId::OMerge, Effect::None, None) => {
             "the two ids are already one user; nothing changes".to_string()
         }
 
         // Legacy
-        ("L-EVENT", _, _) => {
+        (RuleId::LEvent, _, _) => {
             let sent = inc.distinct_id.as_deref().unwrap_or("");
             if !sent.is_empty() && sent != ingest {
                 format!(
@@ -160,23 +161,23 @@ pub fn verdict(run: &Run, event: usize, until: usize) -> String {
                 format!("stored under {ingest} for good (Legacy never re-attributes)")
             }
         }
-        ("L-IGNORE", _, _) => format!(
+        (RuleId::LIgnore, _, _) => format!(
             "{} has no identity effect under Legacy; stored under {ingest}",
             event_label(&inc)
         ),
-        ("L-ALIAS", Effect::Aliased, _) => {
+        (RuleId::LAlias, Effect::Aliased, _) => {
             let a = s(&inc.alias);
             let target = owner_now(&a).unwrap_or_else(|| s(&inc.distinct_id));
             format!("{a} now points to {target}: later events sent as {a} are stored under {target}; earlier ones stay where they are")
         }
-        ("L-ALIAS", _, Some(reason::ALIAS_EXISTS)) => {
+        (RuleId::LAlias, _, Some(reason::ALIAS_EXISTS)) => {
             let a = s(&inc.alias);
             match owner_now(&a) {
                 Some(t) if t != a => format!("{a} already points to {t}; the new alias is refused"),
                 _ => format!("{a} already has a target; the new alias is refused"),
             }
         }
-        ("L-ALIAS", _, Some(reason::ALIAS_CYCLE)) => format!(
+        (RuleId::LAlias, _, Some(reason::ALIAS_CYCLE)) => format!(
             "{} → {} would make a loop in the alias table; refused",
             s(&inc.alias),
             s(&inc.distinct_id)
@@ -206,7 +207,7 @@ pub fn choice(run: &Run, event: usize) -> Option<String> {
     let v = &e.verdict;
     let k = run.config.knobs;
     Some(match (v.rule, v.reason) {
-        ("S-IGNORE", _)
+        (RuleId::SIgnore, _)
             if e.payload.body.get("event").and_then(|n| n.as_str()) == Some("$identify") =>
         {
             format!(
@@ -214,7 +215,7 @@ pub fn choice(run: &Run, event: usize) -> Option<String> {
                 k.identify_links
             )
         }
-        ("O-ID", Some(reason::NON_GUID)) => format!(
+        (RuleId::OId, Some(reason::NON_GUID)) => format!(
             "what counts as GUID-shaped (knob original.guid_check = {})",
             k.guid_check.as_str()
         ),
@@ -222,7 +223,7 @@ pub fn choice(run: &Run, event: usize) -> Option<String> {
             "the cluster size limit (knob original.max_cluster = {})",
             k.max_cluster
         ),
-        ("O-ID", None) if v.effect == Effect::None => {
+        (RuleId::OId, None) if v.effect == Effect::None => {
             "already one cluster: no effect rather than a failure".to_string()
         }
         _ if v.warning == Some(reason::INVALID_DISTINCT_ID) => {

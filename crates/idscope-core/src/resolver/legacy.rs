@@ -3,6 +3,7 @@
 
 use super::{flag, reason, History, Incoming, Verdict};
 use crate::model::Effect;
+use crate::rules::RuleId;
 
 #[derive(Debug, Clone, Default)]
 pub struct Legacy {
@@ -31,20 +32,20 @@ impl Legacy {
     /// event is processed; never retroactive.
     fn l_event(&mut self, e: &Incoming) -> Verdict {
         match self.stored_under(e) {
-            None => Verdict::new(None, Effect::None, "G-EMPTY"),
-            ingest => Verdict::new(ingest, Effect::None, "L-EVENT"),
+            None => Verdict::new(None, Effect::None, RuleId::GEmpty),
+            ingest => Verdict::new(ingest, Effect::None, RuleId::LEvent),
         }
     }
 
     /// L-IGNORE: `$identify` and `$merge` have no identity effect.
     fn l_ignore(&mut self, e: &Incoming) -> Verdict {
         let ingest = self.stored_under(e);
-        Verdict::new(ingest, Effect::Ignored, "L-IGNORE")
+        Verdict::new(ingest, Effect::Ignored, RuleId::LIgnore)
     }
 
     /// L-ALIAS: A → X, once per alias; no self-links or cycles; chains resolve to the root.
     fn l_alias(&mut self, e: &Incoming) -> Verdict {
-        const RULE: &str = "L-ALIAS";
+        const RULE: RuleId = RuleId::LAlias;
         let ingest = self.stored_under(e);
         let (Some(a), Some(x)) = (e.alias.as_deref(), e.distinct_id.as_deref()) else {
             return Verdict::failed(ingest, reason::INVALID_PAYLOAD, RULE);

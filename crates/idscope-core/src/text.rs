@@ -1,4 +1,5 @@
-//! Text from files is untrusted: these helpers make it safe to show in a terminal.
+//! Text helpers every output shares: text from files is untrusted, so [`visible`] makes it
+//! safe to show in a terminal; CSV quoting, times and sizes are written one way everywhere.
 
 /// Replaces control characters, escape sequences and bidi/invisible format characters with
 /// visible escapes (`\x1b`, `\u{202e}`), so data can never drive the terminal.
@@ -31,6 +32,37 @@ pub fn needs_escape(c: char) -> bool {
             | '\u{2060}'..='\u{2069}' // word joiner, bidi isolates
             | '\u{feff}'
             | '\u{fff9}'..='\u{fffb}')
+}
+
+/// One CSV field, quoted (RFC 4180) only when it must be.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// RFC 3339 (UTC, whole seconds) for seconds since the epoch; the number itself when out
+/// of range.
+pub fn rfc3339(t: f64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t.floor() as i64)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| t.to_string())
+}
+
+/// A byte count for people: "N bytes" below 1 MiB, else MiB with one decimal (labelled
+/// "MB", as the README and earlier output print it).
+pub fn human_size(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{:.1} MB", bytes as f64 / f64::from(1u32 << 20))
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 /// A value quoted for a message, escaped for the terminal and cut when very long.

@@ -1,10 +1,35 @@
 //! What `idscope run` prints: the JSON contract (format spec §3) and a readable table.
 
+use crate::model::Choice;
 use crate::run::Run;
 use crate::text::visible;
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::io::Write;
+
+/// What `idscope run` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Json,
+    Table,
+}
+
+impl Choice for Format {
+    const ALL: &'static [Format] = &[Format::Json, Format::Table];
+    fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Table => "table",
+        }
+    }
+    fn help(self) -> &'static str {
+        match self {
+            Format::Json => "the JSON contract: steps, every payload with its verdict, clusters",
+            Format::Table => "a table in the style of Mixpanel's docs, clusters after it",
+        }
+    }
+}
 
 /// The `run --format json` document for steps `1..=until`, as a value.
 pub fn run_json(run: &Run, until: usize) -> Value {
@@ -40,19 +65,11 @@ impl Serialize for RunJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (run, until) = (self.run, self.until);
         let n_events = run.events_until(until);
-        let k = run.config.knobs;
         let mut m = s.serialize_map(Some(7))?;
         m.serialize_entry("scenario", &run.scenario)?;
         m.serialize_entry("mode", run.config.mode.as_str())?;
         m.serialize_entry("playbook", run.config.playbook().as_str())?;
-        m.serialize_entry(
-            "knobs",
-            &json!({
-                "original.max_cluster": k.max_cluster,
-                "original.guid_check": k.guid_check.as_str(),
-                "simplified.identify_links": k.identify_links,
-            }),
-        )?;
+        m.serialize_entry("knobs", &run.config.knobs.header())?;
         m.serialize_entry("steps", &Seq(run.steps[..until].iter().map(StepJson)))?;
         m.serialize_entry(
             "events",
@@ -60,12 +77,7 @@ impl Serialize for RunJson<'_> {
                 .iter()
                 .map(|e| EventJson { run, e, until })),
         )?;
-        let clusters: Vec<Value> = run
-            .clusters(until)
-            .into_iter()
-            .map(|c| json!({ "canonical": c.canonical, "members": c.members, "events": c.events }))
-            .collect();
-        m.serialize_entry("clusters", &clusters)?;
+        m.serialize_entry("clusters", &run.clusters(until))?;
         m.end()
     }
 }
@@ -119,7 +131,7 @@ impl Serialize for EventJson<'_> {
         m.serialize_entry("final_distinct_id", &run.final_id(e.index, self.until))?;
         m.serialize_entry("effect", v.effect.as_str())?;
         m.serialize_entry("reason", &v.reason)?;
-        m.serialize_entry("rule", v.rule)?;
+        m.serialize_entry("rule", &v.rule)?;
         if let Some(w) = v.warning {
             m.serialize_entry("warning", w)?;
         }

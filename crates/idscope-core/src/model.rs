@@ -1,7 +1,33 @@
-//! Small shared vocabulary: modes, endpoints, effects and the resolver knobs.
+//! Small shared vocabulary: modes, endpoints, effects and the resolver knobs, and the
+//! [`Choice`] trait the CLI builds its value lists from.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+/// A closed set of named values a user picks from (modes, knobs, formats, shapes). The CLI
+/// builds its parsers, possible values and help from [`Choice::ALL`], so no list of names
+/// is typed twice.
+pub trait Choice: Copy + PartialEq + Send + Sync + 'static {
+    /// Every value, in the order help lists them.
+    const ALL: &'static [Self];
+    /// The name users type.
+    fn name(self) -> &'static str;
+    /// One line for `--help` (empty: none).
+    fn help(self) -> &'static str {
+        ""
+    }
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.name() == s)
+    }
+    /// "a, b or c", for messages.
+    fn names() -> String {
+        let names: Vec<&str> = Self::ALL.iter().map(|c| c.name()).collect();
+        match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => names.join(""),
+        }
+    }
+}
 
 /// Mixpanel's three identity systems (a project setting; research §1.11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -32,10 +58,6 @@ impl Mode {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Mode> {
-        Mode::ALL.into_iter().find(|m| m.as_str() == s)
-    }
-
     pub fn next(self) -> Mode {
         match self {
             Mode::Legacy => Mode::Original,
@@ -46,6 +68,13 @@ impl Mode {
 
     pub fn prev(self) -> Mode {
         self.next().next()
+    }
+}
+
+impl Choice for Mode {
+    const ALL: &'static [Mode] = &Mode::ALL;
+    fn name(self) -> &'static str {
+        self.as_str()
     }
 }
 
@@ -120,11 +149,12 @@ impl GuidCheck {
             GuidCheck::Off => "off",
         }
     }
+}
 
-    pub fn parse(s: &str) -> Option<GuidCheck> {
-        [GuidCheck::Lenient, GuidCheck::StrictV4, GuidCheck::Off]
-            .into_iter()
-            .find(|g| g.as_str() == s)
+impl Choice for GuidCheck {
+    const ALL: &'static [GuidCheck] = &[GuidCheck::Lenient, GuidCheck::StrictV4, GuidCheck::Off];
+    fn name(self) -> &'static str {
+        self.as_str()
     }
 }
 
@@ -150,9 +180,52 @@ impl Default for Knobs {
     }
 }
 
+/// The knobs as every output's header names them (`"original.max_cluster"`, …).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct KnobsHeader {
+    #[serde(rename = "original.max_cluster")]
+    pub max_cluster: u32,
+    #[serde(rename = "original.guid_check")]
+    pub guid_check: &'static str,
+    #[serde(rename = "simplified.identify_links")]
+    pub identify_links: bool,
+}
+
 impl Knobs {
+    /// The knobs as output headers show them.
+    pub fn header(&self) -> KnobsHeader {
+        KnobsHeader {
+            max_cluster: self.max_cluster,
+            guid_check: self.guid_check.as_str(),
+            identify_links: self.identify_links,
+        }
+    }
+
     /// Knobs whose value differs from the rule book's default, for labelling results.
     pub fn is_default(&self) -> bool {
         *self == Knobs::default()
+    }
+}
+
+/// What to run: the project's mode, the playbook the code follows, and the knobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunConfig {
+    pub mode: Mode,
+    /// None: follows the mode.
+    pub playbook: Option<Mode>,
+    pub knobs: Knobs,
+}
+
+impl RunConfig {
+    pub fn new(mode: Mode) -> RunConfig {
+        RunConfig {
+            mode,
+            playbook: None,
+            knobs: Knobs::default(),
+        }
+    }
+
+    pub fn playbook(&self) -> Mode {
+        self.playbook.unwrap_or(self.mode)
     }
 }

@@ -2,6 +2,7 @@
 
 use super::{flag, reason, History, IdRef, Incoming, Verdict};
 use crate::model::{Effect, Knobs};
+use crate::rules::RuleId;
 
 #[derive(Debug, Clone, Default)]
 pub struct Simplified {
@@ -47,14 +48,14 @@ impl Simplified {
         };
         let Some(ingest) = ingest else {
             // G-EMPTY: no distinct_id, `$device_id` or `$user_id`: the event counts for no user.
-            return Verdict::new(None, Effect::None, "G-EMPTY");
+            return Verdict::new(None, Effect::None, RuleId::GEmpty);
         };
         if is_identity_event(&e.event) && !(e.event == "$identify" && self.identify_links) {
             return self.s_ignore(ingest);
         }
         match (device, user) {
             (Some(d), Some(_)) => self.s_link(e.index, ingest, d),
-            _ => Verdict::new(Some(ingest), Effect::None, "S-DID"),
+            _ => Verdict::new(Some(ingest), Effect::None, RuleId::SDid),
         }
     }
 
@@ -102,7 +103,7 @@ impl Simplified {
     /// S-IGNORE: `$identify`, `$create_alias` and `$merge` have no identity effect (the JS
     /// `$identify` links only with the `simplified.identify_links` knob **[choice]**).
     fn s_ignore(&self, ingest: IdRef) -> Verdict {
-        Verdict::new(Some(ingest), Effect::Ignored, "S-IGNORE")
+        Verdict::new(Some(ingest), Effect::Ignored, RuleId::SIgnore)
     }
 
     /// S-LINK / S-CLUSTER: the first event carrying both ids links the device into the
@@ -112,13 +113,13 @@ impl Simplified {
         let d = self.intern_device(device, index);
         let (rd, ru) = (self.history.find(d), self.history.find(user));
         if rd == ru {
-            return Verdict::new(Some(user), Effect::None, "S-LINK");
+            return Verdict::new(Some(user), Effect::None, RuleId::SLink);
         }
         if self.history.cluster_flags(rd) & flag::USER != 0 {
-            return Verdict::failed(Some(user), reason::ASSIGNED_ALREADY, "S-LINK");
+            return Verdict::failed(Some(user), reason::ASSIGNED_ALREADY, RuleId::SLink);
         }
         self.history.union(d, user, index, user);
-        Verdict::new(Some(user), Effect::Linked, "S-LINK")
+        Verdict::new(Some(user), Effect::Linked, RuleId::SLink)
     }
 }
 

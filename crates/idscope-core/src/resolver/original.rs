@@ -3,6 +3,7 @@
 
 use super::{flag, reason, History, IdRef, Incoming, Verdict};
 use crate::model::{Effect, Endpoint, GuidCheck, Knobs};
+use crate::rules::RuleId;
 
 #[derive(Debug, Clone, Default)]
 pub struct Original {
@@ -34,15 +35,15 @@ impl Original {
     /// O-EVENT: keyed by distinct_id only; attribution follows the cluster retroactively.
     fn o_event(&mut self, e: &Incoming) -> Verdict {
         match self.store(e.distinct_id.as_deref(), e.index) {
-            None => Verdict::new(None, Effect::None, "G-EMPTY"),
-            ingest => Verdict::new(ingest, Effect::None, "O-EVENT"),
+            None => Verdict::new(None, Effect::None, RuleId::GEmpty),
+            ingest => Verdict::new(ingest, Effect::None, RuleId::OEvent),
         }
     }
 
     /// O-ID: `$identify` merges A = `$anon_id` (else `$anon_distinct_id`) with
     /// I = `$identified_id` (else `distinct_id`), unless a guardrail refuses it.
     fn o_id(&mut self, e: &Incoming) -> Verdict {
-        const RULE: &str = "O-ID";
+        const RULE: RuleId = RuleId::OId;
         let anon = own(&e.anon_id).or_else(|| own(&e.anon_distinct_id));
         let identified = own(&e.identified_id).or_else(|| own(&e.distinct_id));
         let ingest = self.store(e.distinct_id.as_deref().or(identified.as_deref()), e.index);
@@ -82,7 +83,7 @@ impl Original {
     /// O-ALIAS: `$create_alias{alias: A, distinct_id: X}` merges A's cluster into X's (no
     /// GUID check); an alias value can be used once.
     fn o_alias(&mut self, e: &Incoming) -> Verdict {
-        const RULE: &str = "O-ALIAS";
+        const RULE: RuleId = RuleId::OAlias;
         let x = own(&e.distinct_id);
         let ingest = self.store(x.as_deref(), e.index);
         let (Some(a), Some(x)) = (own(&e.alias), x) else {
@@ -110,7 +111,7 @@ impl Original {
     /// O-MERGE: `$merge{$distinct_ids: [a, b]}` counts only through `/import`; only the size
     /// check applies.
     fn o_merge(&mut self, e: &Incoming) -> Verdict {
-        const RULE: &str = "O-MERGE";
+        const RULE: RuleId = RuleId::OMerge;
         let ids: Option<Vec<String>> = e
             .merge_ids
             .as_ref()

@@ -1,73 +1,10 @@
-//! An emulation of the mixpanel-js SDK (rule book SDK-*; research §2). Each named device is
-//! one SDK instance with its own persistent state. The SDK does not know the project's mode.
+//! The mixpanel-js profile (`lib: "web"`): an emulation of the browser SDK (rule book
+//! SDK-*). Each named device is one SDK instance with its own persistent state
+//! (cookie/localStorage plus the in-memory flags).
 
-use crate::ids::IdSource;
+use super::{Context, Payload, Profile, SdkCall};
 use crate::model::Endpoint;
 use serde_json::{json, Map, Value};
-use std::fmt;
-
-/// One payload as it goes on the wire.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Payload {
-    pub endpoint: Endpoint,
-    pub body: Value,
-}
-
-/// An SDK method call, as a playbook or a scenario step asks for it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SdkCall {
-    Track {
-        event: String,
-        properties: Map<String, Value>,
-    },
-    Identify(String),
-    Alias {
-        alias: String,
-        original: Option<String>,
-    },
-    Reset {
-        device_id: Option<String>,
-    },
-    Register(Map<String, Value>),
-    PeopleSet(Map<String, Value>),
-}
-
-impl fmt::Display for SdkCall {
-    /// The call as JavaScript, e.g. `track("Sign Up")`, `identify("alice")`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = |v: &str| Value::String(v.to_string()).to_string();
-        let o = |m: &Map<String, Value>| Value::Object(m.clone()).to_string();
-        match self {
-            SdkCall::Track { event, properties } if properties.is_empty() => {
-                write!(f, "track({})", s(event))
-            }
-            SdkCall::Track { event, properties } => {
-                write!(f, "track({}, {})", s(event), o(properties))
-            }
-            SdkCall::Identify(id) => write!(f, "identify({})", s(id)),
-            SdkCall::Alias {
-                alias,
-                original: None,
-            } => write!(f, "alias({})", s(alias)),
-            SdkCall::Alias {
-                alias,
-                original: Some(orig),
-            } => write!(f, "alias({}, {})", s(alias), s(orig)),
-            SdkCall::Reset { .. } => write!(f, "reset()"),
-            SdkCall::Register(p) => write!(f, "register({})", o(p)),
-            SdkCall::PeopleSet(p) => write!(f, "people.set({})", o(p)),
-        }
-    }
-}
-
-/// What the SDK knows when it builds a payload: the token, the clock and the id source.
-pub struct Context<'a> {
-    pub token: &'a str,
-    pub time: i64,
-    pub ids: &'a mut IdSource,
-    /// Index the next payload will have in the run (for `$insert_id`).
-    pub next_index: usize,
-}
 
 /// One SDK instance's persistent state (cookie/localStorage plus the in-memory flag).
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +36,32 @@ const DISPLAY_ORDER: &[&str] = &[
     "$insert_id",
     "mp_lib",
 ];
+
+impl super::Device for Device {
+    fn profile(&self) -> Profile {
+        Profile::MixpanelJs
+    }
+
+    fn call(&mut self, call: &SdkCall, ctx: &mut Context) -> (Vec<Payload>, Option<String>) {
+        Device::call(self, call, ctx)
+    }
+
+    fn distinct_id(&self) -> String {
+        Device::distinct_id(self)
+    }
+
+    fn user_id(&self) -> Option<String> {
+        Device::user_id(self)
+    }
+
+    fn device_ids(&self) -> &[String] {
+        &self.device_ids
+    }
+
+    fn clone_box(&self) -> Box<dyn super::Device> {
+        Box::new(self.clone())
+    }
+}
 
 impl Device {
     /// SDK-INIT: a new device gets a fresh id `D` and `distinct_id = "$device:" + D`. Nothing is sent.

@@ -2,37 +2,16 @@
 //! step's payloads and verdicts are kept, so any step can be viewed without replaying.
 
 use crate::ids::IdSource;
-use crate::model::{Endpoint, Knobs, Mode};
+pub use crate::model::RunConfig;
+use crate::model::{Endpoint, Mode};
 use crate::playbook;
-use crate::resolver::{ClusterView, Resolver, Verdict};
+use crate::resolver::{Cluster, Resolver, Verdict};
+use crate::rules::RuleId;
 use crate::scenario::{Action, Scenario};
-use crate::sdk::{Context, Device, Payload};
+use crate::sdk::{Context, Device, Payload, Profile};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::ops::Range;
-
-/// What to run: the project's mode, the playbook the code follows, and the knobs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunConfig {
-    pub mode: Mode,
-    /// None: follows the mode.
-    pub playbook: Option<Mode>,
-    pub knobs: Knobs,
-}
-
-impl RunConfig {
-    pub fn new(mode: Mode) -> RunConfig {
-        RunConfig {
-            mode,
-            playbook: None,
-            knobs: Knobs::default(),
-        }
-    }
-
-    pub fn playbook(&self) -> Mode {
-        self.playbook.unwrap_or(self.mode)
-    }
-}
 
 /// One scenario step as it ran.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +23,7 @@ pub struct StepRecord {
     /// The SDK calls the step made (an intent shows its expansion), or `POST /endpoint`.
     pub calls: Vec<String>,
     /// The playbook rule that expanded an intent.
-    pub playbook_rule: Option<&'static str>,
+    pub playbook_rule: Option<RuleId>,
     /// Indices of the payloads the step sent.
     pub events: Range<usize>,
     pub note: Option<String>,
@@ -83,7 +62,7 @@ impl Run {
     /// Replays the whole scenario with the given id source.
     pub fn with_ids(scenario: &Scenario, config: RunConfig, mut ids: IdSource) -> Run {
         let mut resolver = Resolver::new(config.mode, config.knobs);
-        let mut devices: BTreeMap<String, Device> = BTreeMap::new();
+        let mut devices: BTreeMap<String, Box<dyn Device>> = BTreeMap::new();
         let mut steps = Vec::with_capacity(scenario.steps.len());
         let mut events: Vec<EventRecord> = Vec::new();
         let mut time = scenario.start;
@@ -113,10 +92,12 @@ impl Run {
                 action => {
                     let name = step.device.as_deref().unwrap_or("default");
                     let device = devices.entry(name.to_string()).or_insert_with(|| {
-                        let pinned = scenario.devices.get(name).and_then(|d| d.device_id.clone());
-                        Device::new(name, pinned.unwrap_or_else(|| ids.device_id(name, 0)))
+                        let spec = scenario.devices.get(name);
+                        let pinned = spec.and_then(|d| d.device_id.clone());
+                        let profile = spec.map_or(Profile::default(), |d| d.profile());
+                        profile.device(name, pinned.unwrap_or_else(|| ids.device_id(name, 0)))
                     });
-                    let expanded = playbook::expand(action, config.playbook(), Some(device));
+                    let expanded = playbook::expand(action, config.playbook(), Some(&**device));
                     for call in &expanded {
                         calls.push(call.to_string());
                         let mut ctx = Context {
@@ -162,7 +143,7 @@ impl Run {
         }
         let device_ids = devices
             .into_iter()
-            .map(|(name, d)| (name, d.device_ids))
+            .map(|(name, d)| (name, d.device_ids().to_vec()))
             .collect();
         Run {
             scenario: scenario.name.clone(),
@@ -206,7 +187,7 @@ impl Run {
     }
 
     /// The clusters as they stand after step `until`.
-    pub fn clusters(&self, until: usize) -> Vec<ClusterView> {
+    pub fn clusters(&self, until: usize) -> Vec<Cluster> {
         let n = self.events_until(until);
         let verdicts: Vec<&Verdict> = self.events[..n].iter().map(|e| &e.verdict).collect();
         self.resolver.clusters(n as u32, &verdicts)

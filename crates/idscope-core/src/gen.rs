@@ -3,7 +3,9 @@
 //! mixpanel-js would send; server-side traffic is written by hand like a backend would.
 
 use crate::ids::IdSource;
-use crate::sdk::{Context, Device, SdkCall};
+use crate::model::Choice;
+use crate::sdk::mixpanel_js::Device;
+use crate::sdk::{Context, SdkCall};
 use serde_json::{json, Map, Value};
 
 /// How the traffic is mixed.
@@ -18,16 +20,29 @@ pub enum Shape {
     ServerHeavy,
 }
 
-impl Shape {
-    pub fn parse(s: &str) -> Option<Shape> {
-        match s {
-            "realistic" => Some(Shape::Realistic),
-            "shared-devices" => Some(Shape::SharedDevices),
-            "server-heavy" => Some(Shape::ServerHeavy),
-            _ => None,
+impl Choice for Shape {
+    const ALL: &'static [Shape] = &[Shape::Realistic, Shape::SharedDevices, Shape::ServerHeavy];
+    fn name(self) -> &'static str {
+        match self {
+            Shape::Realistic => "realistic",
+            Shape::SharedDevices => "shared-devices",
+            Shape::ServerHeavy => "server-heavy",
         }
     }
+    fn help(self) -> &'static str {
+        match self {
+            Shape::Realistic => {
+                "mostly web: browsing, signups, logins, a few shared devices and server events"
+            }
+            Shape::SharedDevices => "many shared devices, with and without reset",
+            Shape::ServerHeavy => {
+                "much server-side traffic, device ids sent as distinct_id (phantom users)"
+            }
+        }
+    }
+}
 
+impl Shape {
     /// Weights of the activities, in [`Activity`] order.
     fn weights(self) -> [u32; 8] {
         match self {

@@ -2,24 +2,25 @@
 //! written for. The playbook defaults to the project's mode but can be set apart from it.
 
 use crate::model::Mode;
+use crate::rules::RuleId;
 use crate::scenario::Action;
 use crate::sdk::{Device, SdkCall};
 use serde_json::{Map, Value};
 
 /// The rule ID behind an action's expansion.
-pub fn rule_for(action: &Action) -> Option<&'static str> {
+pub fn rule_for(action: &Action) -> Option<RuleId> {
     match action {
-        Action::Visit(_) => Some("P-VISIT"),
-        Action::Signup(_) => Some("P-SIGNUP"),
-        Action::Login(_) => Some("P-LOGIN"),
-        Action::Logout => Some("P-LOGOUT"),
+        Action::Visit(_) => Some(RuleId::PVisit),
+        Action::Signup(_) => Some(RuleId::PSignup),
+        Action::Login(_) => Some(RuleId::PLogin),
+        Action::Logout => Some(RuleId::PLogout),
         _ => None,
     }
 }
 
 /// Expands a step's action into SDK calls. `device` is the state before the step (P-SIGNUP
 /// under Original looks at it). `Send` has no SDK calls.
-pub fn expand(action: &Action, playbook: Mode, device: Option<&Device>) -> Vec<SdkCall> {
+pub fn expand(action: &Action, playbook: Mode, device: Option<&dyn Device>) -> Vec<SdkCall> {
     let track = |event: &str| SdkCall::Track {
         event: event.to_string(),
         properties: Map::new(),
@@ -83,8 +84,9 @@ pub fn expand(action: &Action, playbook: Mode, device: Option<&Device>) -> Vec<S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sdk::mixpanel_js::Device as Browser;
 
-    fn calls(action: Action, mode: Mode, device: Option<&Device>) -> Vec<String> {
+    fn calls(action: Action, mode: Mode, device: Option<&dyn Device>) -> Vec<String> {
         expand(&action, mode, device)
             .iter()
             .map(ToString::to_string)
@@ -112,7 +114,7 @@ mod tests {
             calls(s(), Mode::Simplified, None),
             [r#"identify("alice")"#, r#"track("Sign Up")"#]
         );
-        let anon = Device::new("web", "d1".into());
+        let anon = Browser::new("web", "d1".into());
         assert_eq!(
             calls(s(), Mode::Original, Some(&anon)),
             [r#"identify("alice")"#, r#"track("Sign Up")"#]

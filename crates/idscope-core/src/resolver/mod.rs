@@ -12,6 +12,7 @@ mod simplified;
 pub use history::{flag, History, IdRef};
 
 use crate::model::{Effect, Endpoint, Knobs, Mode};
+use crate::rules::RuleId;
 use serde_json::Value;
 use std::borrow::Cow;
 
@@ -38,7 +39,7 @@ pub struct Verdict {
     pub ingest: Option<IdRef>,
     pub effect: Effect,
     pub reason: Option<&'static str>,
-    pub rule: &'static str,
+    pub rule: RuleId,
     /// A non-fatal flag, e.g. an invalid distinct_id accepted on `/track` (G-INVALID).
     pub warning: Option<&'static str>,
     /// Whether the payload counts as an event of its final id's user (not profile records,
@@ -47,7 +48,7 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    fn new(ingest: Option<IdRef>, effect: Effect, rule: &'static str) -> Verdict {
+    fn new(ingest: Option<IdRef>, effect: Effect, rule: RuleId) -> Verdict {
         Verdict {
             ingest,
             effect,
@@ -58,7 +59,7 @@ impl Verdict {
         }
     }
 
-    fn failed(ingest: Option<IdRef>, reason: &'static str, rule: &'static str) -> Verdict {
+    fn failed(ingest: Option<IdRef>, reason: &'static str, rule: RuleId) -> Verdict {
         Verdict {
             reason: Some(reason),
             ..Verdict::new(ingest, Effect::Failed, rule)
@@ -222,7 +223,7 @@ impl Resolver {
             return Verdict {
                 reason: Some(reason::INVALID_DISTINCT_ID),
                 counts: false,
-                ..Verdict::new(Some(ingest), Effect::Rejected, "G-INVALID")
+                ..Verdict::new(Some(ingest), Effect::Rejected, RuleId::GInvalid)
             };
         }
         let mut verdict = match self {
@@ -249,7 +250,7 @@ impl Resolver {
             .map(|d| self.history_mut().intern(&d, None));
         Verdict {
             counts: false,
-            ..Verdict::new(ingest, Effect::None, "SDK-PEOPLE")
+            ..Verdict::new(ingest, Effect::None, RuleId::SdkPeople)
         }
     }
 
@@ -264,24 +265,26 @@ impl Resolver {
     }
 
     /// The clusters as they stood before event `t_end`, given the verdicts of events `0..t_end`.
-    pub fn clusters(&self, t_end: u32, verdicts: &[&Verdict]) -> Vec<ClusterView> {
+    pub fn clusters(&self, t_end: u32, verdicts: &[&Verdict]) -> Vec<Cluster> {
         clusters(self, t_end, verdicts)
     }
 }
 
-/// One user as the views show it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClusterView {
-    pub canonical: String,
-    pub members: Vec<String>,
-    pub events: usize,
+/// One user: the ids Mixpanel counts as one person, the id reports show for them, and how
+/// many events count for them. Scenario runs name ids (`Cluster<String>`); the streaming
+/// resolver keeps them as [`IdRef`]s into its history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Cluster<Id = String> {
+    pub canonical: Id,
+    pub members: Vec<Id>,
+    pub events: u64,
 }
 
-fn clusters(resolver: &Resolver, t_end: u32, verdicts: &[&Verdict]) -> Vec<ClusterView> {
+fn clusters(resolver: &Resolver, t_end: u32, verdicts: &[&Verdict]) -> Vec<Cluster> {
     use std::collections::BTreeMap;
     let h = resolver.history();
     // canonical → (members, events)
-    let mut by_canonical: BTreeMap<IdRef, (Vec<IdRef>, usize)> = BTreeMap::new();
+    let mut by_canonical: BTreeMap<IdRef, (Vec<IdRef>, u64)> = BTreeMap::new();
     for id in 0..h.len() as IdRef {
         if h.born(id) < t_end {
             by_canonical
@@ -293,7 +296,7 @@ fn clusters(resolver: &Resolver, t_end: u32, verdicts: &[&Verdict]) -> Vec<Clust
     }
     // L-USERS: under Legacy an id whose events were stored before it became an alias is
     // also a user of its own.
-    let mut orphans: BTreeMap<IdRef, usize> = BTreeMap::new();
+    let mut orphans: BTreeMap<IdRef, u64> = BTreeMap::new();
     for v in verdicts {
         if let Some(f) = resolver.final_id(v, t_end) {
             let canon = h.canonical_at(f, t_end);
@@ -304,14 +307,14 @@ fn clusters(resolver: &Resolver, t_end: u32, verdicts: &[&Verdict]) -> Vec<Clust
             }
         }
     }
-    let mut out: Vec<ClusterView> = by_canonical
+    let mut out: Vec<Cluster> = by_canonical
         .into_iter()
-        .map(|(c, (members, events))| ClusterView {
+        .map(|(c, (members, events))| Cluster {
             canonical: h.name(c).to_string(),
             members: sorted_names(h, &members),
             events,
         })
-        .chain(orphans.into_iter().map(|(id, events)| ClusterView {
+        .chain(orphans.into_iter().map(|(id, events)| Cluster {
             canonical: h.name(id).to_string(),
             members: vec![h.name(id).to_string()],
             events,
