@@ -7,8 +7,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 /// The allocator the binary uses.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use idscope_core::model::{Knobs, Mode};
 use idscope_core::ingest::{feed_bytes, Line};
+use idscope_core::model::{Knobs, Mode};
 use idscope_core::stream::{Stream, StreamOptions};
 
 fn data() -> Vec<String> {

@@ -1,5 +1,5 @@
-//! Copying to the clipboard locally, over SSH and inside tmux (issue 4; research
-//! tui-anchors "Clipboard recommendation"). The backend is chosen by a pure function of the
+//! Copying to the clipboard locally, over SSH and inside tmux (issue 4). The backend is
+//! chosen by a pure function of the
 //! environment; data always goes through stdin or the terminal, never through arguments.
 
 use std::io::Write;
@@ -186,7 +186,7 @@ pub struct Outcome {
 impl Outcome {
     /// A one-line message: what, how big, by which path, and how sure we are.
     pub fn message(&self, what: &str, bytes: usize) -> String {
-        let size = human_size(bytes);
+        let size = idscope_core::text::human_size(bytes as u64);
         let mut msg = if self.delivered.is_empty() {
             format!("could not copy {what} ({size}): no clipboard available — press x to write a file instead")
         } else {
@@ -202,16 +202,6 @@ impl Outcome {
             msg.push_str(" — large: consider writing a file (x)");
         }
         msg
-    }
-}
-
-pub fn human_size(bytes: usize) -> String {
-    if bytes < 1024 {
-        format!("{bytes} B")
-    } else if bytes < 1024 * 1024 {
-        format!("{:.1} KB", bytes as f64 / 1024.0)
-    } else {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
     }
 }
 

@@ -1,4 +1,4 @@
-//! The `idscope` command line (format spec §2): argument parsing and dispatch. Data goes to
+//! The `idscope` command line (docs/scenario-format.md §2): argument parsing and dispatch. Data goes to
 //! stdout, diagnostics to stderr; exit 0 ok, 1 a check failed, 2 invalid input or usage.
 
 mod common;

@@ -1,12 +1,13 @@
 //! The explorer's model (TEA-lite): one [`App`], an [`Action`] vocabulary shared by keys,
 //! mouse and tests, and [`update`], which changes the model and returns the [`Effect`]s the
-//! terminal loop must carry out. Nothing here touches the terminal.
+//! shell must carry out; [`on_outcome`] takes back what came of them. Nothing here touches
+//! the terminal or the disk.
 
 use super::keymap::{self, ctx};
 use super::layout::{self, Areas};
 use super::source::Entry;
+use super::step_clusters;
 use super::theme::{self, Theme};
-use super::views;
 use idscope_core::model::{Knobs, Mode};
 use idscope_core::run::{Run, RunConfig};
 use idscope_core::scenario::Scenario;
@@ -135,15 +136,8 @@ pub enum Action {
     PromptKey(crossterm::event::KeyEvent),
 }
 
-/// What `update` asks the terminal loop to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Leave the explorer (restore the terminal, exit 0).
-    Quit,
-    /// Copy `data` with the clipboard backends ([`super::copy::execute`]); `what` names it
-    /// for the status message.
-    Copy { what: String, data: Vec<u8> },
-}
+pub use super::shell::Effect;
+use super::shell::{Outcome, Screen, WriteKind};
 
 pub struct App {
     /// Everything the picker lists.
@@ -174,7 +168,7 @@ pub struct App {
     pub size: (u16, u16),
     /// The clusters after the current step, compared with the step before (kept up to date
     /// by `update`, so a frame does not recompute them).
-    clusters: Vec<views::clusters::Diffed>,
+    clusters: Vec<step_clusters::Diffed>,
     /// The export menu (`x`), when open.
     pub export_menu: Option<super::export_menu::Menu>,
     /// Clipboard backends, chosen once at start (none in tests).
@@ -240,7 +234,7 @@ impl App {
             playground: Default::default(),
         };
         app.cursor = app.min_cursor();
-        app.clusters = views::clusters::diff(&app);
+        app.clusters = step_clusters::diff(&app);
         Ok(app)
     }
 
@@ -344,9 +338,9 @@ impl App {
     /// The payload Enter opens: the first whose header is in view in the payloads pane (else
     /// the one the view is inside).
     pub fn selected_event(&self) -> Option<usize> {
-        let blocks = views::payloads::block_starts(self, self.payload_width());
+        let blocks = layout::payload_blocks(self, self.payload_width());
         let height = layout::inner(self.areas().payloads).height as usize;
-        views::payloads::select(&blocks, self.scroll[Pane::Payloads.index()], height)
+        layout::select_payload(&blocks, self.scroll[Pane::Payloads.index()], height)
             .map(|(_, e)| *e)
     }
 
@@ -367,14 +361,14 @@ impl App {
     }
 
     /// The clusters after the current step, compared with the step before.
-    pub fn clusters(&self) -> &[views::clusters::Diffed] {
+    pub fn clusters(&self) -> &[step_clusters::Diffed] {
         &self.clusters
     }
 
     /// Recomputes what depends on the step, mode or playbook; keeps every scroll offset
     /// valid and the cursor step visible.
     fn after_change(&mut self) {
-        self.clusters = views::clusters::diff(self);
+        self.clusters = step_clusters::diff(self);
         self.relayout();
     }
 
@@ -479,7 +473,7 @@ impl App {
     fn steps_follow_cursor(&mut self) {
         let n = self.total_steps();
         let height = (layout::inner(self.areas().steps).height as usize).max(1);
-        let h = |i: usize| views::steps::step_height(self, i);
+        let h = |i: usize| layout::step_height(self, i);
         let cur = self.cursor.saturating_sub(1);
         let mut top = self.scroll[Pane::Steps.index()].min(cur);
         // Walk back from the cursor while its step and the ones above it fit.
@@ -526,15 +520,15 @@ impl App {
             Pane::Steps => self.total_steps().saturating_sub(1),
             Pane::Payloads => {
                 let w = self.payload_width();
-                let blocks = views::payloads::block_starts(self, w);
-                let len = views::payloads::lines(self, w).len();
+                let blocks = layout::payload_blocks(self, w);
+                let len = layout::payload_len(self, w);
                 let h = layout::inner(self.areas().payloads).height as usize;
                 let last = blocks.last().map_or(0, |(s, _)| *s);
                 len.saturating_sub(h).max(last)
             }
             Pane::Clusters => {
                 let inner = layout::inner(self.areas().clusters);
-                let len = views::clusters::lines(self, inner.width as usize).len();
+                let len = layout::cluster_len(self, inner.width as usize);
                 let h = inner.height as usize;
                 len.saturating_sub(h)
             }
@@ -583,7 +577,7 @@ impl App {
                 }
             }
             Some(_) => {
-                let len = views::overlay_len(self);
+                let len = layout::overlay_len(self);
                 let d = if page { delta * overlay_page } else { delta };
                 if let Some(
                     Overlay::Help { scroll }
@@ -615,7 +609,7 @@ impl App {
         let wide = self.size.0 >= layout::SIDE_BY_SIDE;
         let mut x = 1u16;
         for mode in Mode::ALL {
-            let w = views::header::tab_label(mode, wide).chars().count() as u16;
+            let w = layout::tab_width(mode, wide);
             if (x..x + w).contains(&column) {
                 return Some(mode);
             }
@@ -649,7 +643,7 @@ impl App {
                 let mut line = (row - inner.y) as usize;
                 let mut i = self.scroll[Pane::Steps.index()];
                 while i < self.total_steps() {
-                    let h = views::steps::step_height(self, i);
+                    let h = layout::step_height(self, i);
                     if line < h {
                         if i + 1 != self.cursor {
                             self.set_cursor(i + 1);
@@ -666,7 +660,7 @@ impl App {
                     return;
                 }
                 let line = self.scroll[Pane::Payloads.index()] + (row - inner.y) as usize;
-                let blocks = views::payloads::block_starts(self, inner.width as usize);
+                let blocks = layout::payload_blocks(self, inner.width as usize);
                 if let Some((start, _)) = blocks.iter().rev().find(|(s, _)| *s <= line) {
                     self.scroll[Pane::Payloads.index()] = *start;
                     self.clamp_scrolls();
@@ -768,7 +762,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::CopyUntil => return super::copy::copy_until(app),
         Action::ExportMenu => return super::export_menu::open(app),
         Action::MenuKey(key) => return super::export_menu::key(app, key),
-        Action::Tick => super::reload::tick(app),
+        Action::Tick => return super::reload::tick(app),
         Action::NewScenario => return super::playground::new(app),
         Action::AddStep => return super::playground::open_add(app),
         Action::DeleteStep => return super::playground::delete(app),
@@ -780,4 +774,66 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::PromptKey(key) => return super::playground::key(app, key),
     }
     Vec::new()
+}
+
+/// Takes back what came of an effect the shell carried out.
+pub fn on_outcome(app: &mut App, outcome: Outcome) -> Vec<Effect> {
+    match outcome {
+        Outcome::Copied(message) => {
+            app.message = Some(message);
+            Vec::new()
+        }
+        Outcome::Written {
+            kind: WriteKind::Scenario,
+            path,
+            result,
+        } => super::playground::written(app, path, result),
+        Outcome::Written {
+            kind: WriteKind::Export,
+            path,
+            result,
+        } => super::export_menu::written(app, path, result),
+        Outcome::Changed {
+            path,
+            stamp,
+            scenario,
+        } => {
+            super::reload::changed(app, &path, stamp, scenario);
+            Vec::new()
+        }
+        Outcome::Resolved(..) => Vec::new(),
+    }
+}
+
+impl Screen for App {
+    fn on_event(&mut self, ev: &crossterm::event::Event) -> Vec<Effect> {
+        match keymap::map_event(ev, self) {
+            Some(action) => update(self, action),
+            None => Vec::new(),
+        }
+    }
+
+    fn on_tick(&mut self) -> Vec<Effect> {
+        update(self, Action::Tick)
+    }
+
+    fn on_outcome(&mut self, outcome: Outcome) -> Vec<Effect> {
+        on_outcome(self, outcome)
+    }
+
+    fn render(&self, area: Rect, buf: &mut ratatui::buffer::Buffer) {
+        ratatui::widgets::Widget::render(self, area, buf);
+    }
+
+    fn resize(&mut self, width: u16, height: u16) -> Vec<Effect> {
+        update(self, Action::Resize(width, height))
+    }
+
+    fn mouse(&self) -> bool {
+        self.mouse
+    }
+
+    fn clipboard(&self) -> &[crate::clipboard::Backend] {
+        &self.clipboard
+    }
 }

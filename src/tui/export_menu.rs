@@ -1,6 +1,6 @@
 //! The export menu (`x`, issue 4): pick a format, a scope, then copy the text or write it to
-//! a file. Files are written with [`idscope_core::atomic::write_atomic`]; an existing file is only
-//! replaced after the user confirms.
+//! a file. Writing is an [`Effect::Write`] the shell carries out atomically; an existing
+//! file is only replaced after the user confirms ([`written`] handles the outcome).
 //!
 //! While the menu is open every key reaches it as [`Action::MenuKey`] (the path prompt
 //! takes text), except Ctrl-C, which still quits.
@@ -8,11 +8,12 @@
 use super::app::{Action, App, Effect};
 use super::copy::{target_event, warnings_suffix};
 use super::layout;
+use super::shell::WriteKind;
 use super::views::{fit, overlay_block, render_lines, vis, wrap};
-use crate::clipboard::human_size;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use idscope_core::atomic::{write_atomic, WriteError};
+use idscope_core::atomic::WriteError;
 use idscope_core::export::{self, Export, Format, Options, Scope};
+use idscope_core::text::human_size;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -55,6 +56,8 @@ pub struct Menu {
     pub error: Option<String>,
     /// Set when the menu is done (copied, written or cancelled).
     pub closed: bool,
+    /// What the message says once the file being written is written: (items, size, warnings).
+    writing: Option<(usize, u64, Vec<String>)>,
 }
 
 impl Menu {
@@ -67,6 +70,7 @@ impl Menu {
             warnings: Vec::new(),
             error: None,
             closed: false,
+            writing: None,
         }
     }
 
@@ -330,13 +334,9 @@ fn advance(app: &mut App, menu: &mut Menu) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Writes the export to `path` atomically; asks before replacing an existing file.
+/// Asks the shell to write the export to `path` atomically; an existing file is kept
+/// unless `overwrite` (the user confirmed).
 fn write(app: &mut App, menu: &mut Menu, path: PathBuf, overwrite: bool) -> Vec<Effect> {
-    if !overwrite && path.exists() {
-        menu.stage = Stage::Confirm { path };
-        menu.error = None;
-        return Vec::new();
-    }
     let export = match build(app, menu) {
         Ok(e) => e,
         Err(err) => {
@@ -344,17 +344,33 @@ fn write(app: &mut App, menu: &mut Menu, path: PathBuf, overwrite: bool) -> Vec<
             return Vec::new();
         }
     };
-    match write_atomic(&path, export.text.as_bytes(), overwrite) {
+    menu.writing = Some((export.items, export.text.len() as u64, export.warnings));
+    vec![Effect::Write {
+        kind: WriteKind::Export,
+        path,
+        bytes: export.text.into_bytes(),
+        overwrite,
+    }]
+}
+
+/// What came of writing the export: done (the menu closes), the file exists (confirm), or
+/// an error (back to the path, saying why).
+pub fn written(app: &mut App, path: PathBuf, result: Result<(), WriteError>) -> Vec<Effect> {
+    let Some(mut menu) = app.export_menu.take() else {
+        return Vec::new();
+    };
+    let (items, size, warnings) = menu.writing.take().unwrap_or_default();
+    match result {
         Ok(()) => {
             app.message = Some(format!(
                 "wrote {} item(s) as {} ({}) to {}{}",
-                export.items,
+                items,
                 menu.format().as_str(),
-                human_size(export.text.len()),
+                human_size(size),
                 path.display(),
-                warnings_suffix(&export.warnings)
+                warnings_suffix(&warnings)
             ));
-            close(menu);
+            close(&mut menu);
         }
         Err(WriteError::Exists(p)) => {
             menu.stage = Stage::Confirm { path: p };
@@ -366,6 +382,9 @@ fn write(app: &mut App, menu: &mut Menu, path: PathBuf, overwrite: bool) -> Vec<
             };
             menu.error = Some(e.to_string());
         }
+    }
+    if !menu.closed {
+        app.export_menu = Some(menu);
     }
     Vec::new()
 }

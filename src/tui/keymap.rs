@@ -30,18 +30,18 @@ pub struct Key {
     pub ctrl: bool,
 }
 
-const fn k(c: char) -> Key {
+pub const fn k(c: char) -> Key {
     Key {
         code: KeyCode::Char(c),
         ctrl: false,
     }
 }
 
-const fn code(code: KeyCode) -> Key {
+pub const fn code(code: KeyCode) -> Key {
     Key { code, ctrl: false }
 }
 
-const fn ctrl(c: char) -> Key {
+pub const fn ctrl(c: char) -> Key {
     Key {
         code: KeyCode::Char(c),
         ctrl: true,
@@ -75,6 +75,7 @@ impl Key {
     }
 }
 
+/// Where the help lists a binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
     Steps,
@@ -107,26 +108,31 @@ impl Group {
     }
 }
 
-pub struct Binding {
+/// One row of a screen's key table.
+pub struct Binding<A> {
     pub keys: &'static [Key],
-    pub action: Action,
-    /// Where the binding applies ([`ctx`] bits).
+    pub action: A,
+    /// Where the binding applies (the screen's context bits).
     pub when: u8,
     pub group: Group,
     /// The help overlay's text.
     pub help: &'static str,
     /// The status bar's short label, if the binding is hinted there.
     pub hint: Option<&'static str>,
+    /// The keys as the status bar shows them when not the first key's label (`h/l` for a
+    /// pair of bindings, `q` for `q/Ctrl-C`).
+    pub short: Option<&'static str>,
 }
 
-const fn b(
+/// A binding (table rows stay one line each).
+pub const fn b<A>(
     keys: &'static [Key],
-    action: Action,
+    action: A,
     when: u8,
     group: Group,
     help: &'static str,
     hint: Option<&'static str>,
-) -> Binding {
+) -> Binding<A> {
     Binding {
         keys,
         action,
@@ -134,6 +140,15 @@ const fn b(
         group,
         help,
         hint,
+        short: None,
+    }
+}
+
+impl<A> Binding<A> {
+    /// The status bar shows `keys` for this binding.
+    pub const fn shown_as(mut self, keys: &'static str) -> Binding<A> {
+        self.short = Some(keys);
+        self
     }
 }
 
@@ -142,12 +157,12 @@ use Group as G;
 
 /// Every key the explorer knows, in the order hints and help show them.
 #[rustfmt::skip]
-pub static BINDINGS: &[Binding] = &[
-    b(&[k('l'), code(KeyCode::Right)], Action::StepNext, STEPPING, G::Steps, "next step", Some("step")),
+pub static BINDINGS: &[Binding<Action>] = &[
+    b(&[k('l'), code(KeyCode::Right)], Action::StepNext, STEPPING, G::Steps, "next step", Some("step")).shown_as("h/l"),
     b(&[k('h'), code(KeyCode::Left)], Action::StepPrev, STEPPING, G::Steps, "previous step", None),
     b(&[k('g'), code(KeyCode::Home)], Action::StepFirst, STEPPING, G::Steps, "first step", None),
     b(&[k('G'), code(KeyCode::End)], Action::StepLast, STEPPING, G::Steps, "last step", None),
-    b(&[k('m')], Action::ModeNext, STEPPING, G::Modes, "next merge mode", Some("mode")),
+    b(&[k('m')], Action::ModeNext, STEPPING, G::Modes, "next merge mode", Some("mode")).shown_as("m"),
     b(&[k('M')], Action::ModePrev, STEPPING, G::Modes, "previous merge mode", None),
     b(&[k('1')], Action::ModeSet(Mode::Legacy), STEPPING, G::Modes, "Legacy", None),
     b(&[k('2')], Action::ModeSet(Mode::Original), STEPPING, G::Modes, "Original ID Merge", None),
@@ -156,7 +171,7 @@ pub static BINDINGS: &[Binding] = &[
     b(&[k('v')], Action::KnobsCycle, STEPPING, G::Modes, "knobs: defaults → each variant in the scenario's expect block", None),
     b(&[code(KeyCode::Tab)], Action::FocusNext, MAIN, G::Panes, "focus the next pane", Some("focus")),
     b(&[code(KeyCode::BackTab)], Action::FocusPrev, MAIN, G::Panes, "focus the previous pane", None),
-    b(&[k('j'), code(KeyCode::Down)], Action::ScrollDown, ALL, G::Panes, "scroll down (picker: next scenario)", Some("scroll")),
+    b(&[k('j'), code(KeyCode::Down)], Action::ScrollDown, ALL, G::Panes, "scroll down (picker: next scenario)", Some("scroll")).shown_as("j/k"),
     b(&[k('k'), code(KeyCode::Up)], Action::ScrollUp, ALL, G::Panes, "scroll up (picker: previous scenario)", None),
     b(&[code(KeyCode::PageDown)], Action::PageDown, ALL, G::Panes, "scroll a page down", None),
     b(&[code(KeyCode::PageUp)], Action::PageUp, ALL, G::Panes, "scroll a page up", None),
@@ -178,7 +193,7 @@ pub static BINDINGS: &[Binding] = &[
     b(&[k('n')], Action::NewScenario, MAIN, G::Edit, "new, empty scenario with one device", None),
     b(&[k('?')], Action::ToggleHelp, ALL, G::App, "this help", Some("help")),
     b(&[code(KeyCode::Esc)], Action::CloseOverlay, OVERLAYS, G::App, "close the overlay", Some("close")),
-    b(&[k('q'), ctrl('c')], Action::Quit, ALL, G::App, "quit (asks first when edits are unsaved)", Some("quit")),
+    b(&[k('q'), ctrl('c')], Action::Quit, ALL, G::App, "quit (asks first when edits are unsaved)", Some("quit")).shown_as("q"),
 ];
 
 /// Whether a key event matches `key`.
@@ -194,21 +209,30 @@ fn matches(key: &Key, ev: &KeyEvent) -> bool {
     }
 }
 
-/// The action a key press means on the current screen. Ctrl-C always quits.
-pub fn map_key(ev: &KeyEvent, context: u8) -> Option<Action> {
+/// Whether the key is Ctrl-C (some terminals report it as Shift+C): it quits everywhere.
+pub fn is_ctrl_c(ev: &KeyEvent) -> bool {
+    ev.modifiers.contains(KeyModifiers::CONTROL)
+        && matches!(ev.code, KeyCode::Char('c') | KeyCode::Char('C'))
+}
+
+/// The action a key press means in `context`, from a screen's table.
+pub fn lookup<A: Copy>(table: &[Binding<A>], ev: &KeyEvent, context: u8) -> Option<A> {
     if ev.kind == KeyEventKind::Release {
         return None;
     }
-    if ev.modifiers.contains(KeyModifiers::CONTROL)
-        && matches!(ev.code, KeyCode::Char('c') | KeyCode::Char('C'))
-    {
-        return Some(Action::Quit);
-    }
-    BINDINGS
+    table
         .iter()
         .filter(|bnd| bnd.when & context != 0)
         .find(|bnd| bnd.keys.iter().any(|key| matches(key, ev)))
         .map(|bnd| bnd.action)
+}
+
+/// The explorer's action for a key press on the current screen. Ctrl-C always quits.
+pub fn map_key(ev: &KeyEvent, context: u8) -> Option<Action> {
+    if ev.kind != KeyEventKind::Release && is_ctrl_c(ev) {
+        return Some(Action::Quit);
+    }
+    lookup(BINDINGS, ev, context)
 }
 
 /// Any terminal event → an action (keys through the table; mouse only when enabled).
@@ -248,25 +272,31 @@ pub fn map_event(ev: &Event, app: &App) -> Option<Action> {
     }
 }
 
-/// Whether `action` may act on a screen: it has a binding there (mouse, resize and quit
-/// always may).
+/// Whether a table has a key for `action` in `context`.
+pub fn bound<A: PartialEq>(table: &[Binding<A>], action: &A, context: u8) -> bool {
+    table
+        .iter()
+        .any(|bnd| bnd.action == *action && bnd.when & context != 0)
+}
+
+/// Whether `action` may act on an explorer screen: it has a binding there (mouse, resize,
+/// quit and what the loop or an open prompt sends always may).
 pub fn allowed(action: Action, context: u8) -> bool {
     match action {
         Action::Quit | Action::Resize(..) => true,
         Action::MouseScroll { .. } | Action::MouseClick { .. } => true,
         // Sent only while the export menu is open, which decides.
         Action::MenuKey(_) => true,
+        // Sent by the event loop.
         Action::Tick => true,
         // Sent only while a playground prompt is open, which decides.
         Action::PromptKey(_) => true,
-        a => BINDINGS
-            .iter()
-            .any(|bnd| bnd.action == a && bnd.when & context != 0),
+        a => bound(BINDINGS, &a, context),
     }
 }
 
 /// The keys of a binding as the UI writes them ("l/→").
-pub fn keys_label(bnd: &Binding) -> String {
+pub fn keys_label<A>(bnd: &Binding<A>) -> String {
     bnd.keys
         .iter()
         .map(Key::label)
@@ -275,21 +305,17 @@ pub fn keys_label(bnd: &Binding) -> String {
 }
 
 /// Status-bar hints for a screen: (keys, label), in table order; bindings sharing a label
-/// (step next/prev, …) are shown once with the first binding's short keys.
-pub fn hints(context: u8) -> Vec<(String, &'static str)> {
+/// are shown once, with the first binding's short keys.
+pub fn hints<A>(table: &[Binding<A>], context: u8) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
-    for bnd in BINDINGS.iter().filter(|bnd| bnd.when & context != 0) {
+    for bnd in table.iter().filter(|bnd| bnd.when & context != 0) {
         let Some(label) = bnd.hint else { continue };
         if out.iter().any(|(_, l)| *l == label) {
             continue;
         }
-        let keys = match bnd.action {
-            Action::StepNext => "h/l".to_string(),
-            Action::ModeNext => "m".to_string(),
-            Action::ScrollDown => "j/k".to_string(),
-            Action::Quit => "q".to_string(),
-            _ => bnd.keys[0].label(),
-        };
+        let keys = bnd
+            .short
+            .map_or_else(|| bnd.keys[0].label(), str::to_string);
         out.push((keys, label));
     }
     out
@@ -298,22 +324,36 @@ pub fn hints(context: u8) -> Vec<(String, &'static str)> {
 /// One help row: (keys, text, where it applies).
 pub type HelpRow = (String, &'static str, &'static str);
 
-/// The help overlay's content, per group.
-pub fn help_sections() -> Vec<(Group, Vec<HelpRow>)> {
-    Group::ALL
+/// A help list's rows in table order: (keys, text, where it applies).
+pub fn help_rows<A>(table: &[Binding<A>], place: fn(u8) -> &'static str) -> Vec<HelpRow> {
+    table
         .iter()
-        .map(|&g| {
-            let rows = BINDINGS
-                .iter()
-                .filter(|bnd| bnd.group == g)
-                .map(|bnd| (keys_label(bnd), bnd.help, where_label(bnd.when)))
-                .collect();
-            (g, rows)
-        })
+        .map(|bnd| (keys_label(bnd), bnd.help, place(bnd.when)))
         .collect()
 }
 
-fn where_label(when: u8) -> &'static str {
+/// A help overlay's content, per group (groups without a binding left out); `place` says
+/// where a binding applies when that is not everywhere.
+pub fn help_sections<A>(
+    table: &[Binding<A>],
+    place: fn(u8) -> &'static str,
+) -> Vec<(Group, Vec<HelpRow>)> {
+    Group::ALL
+        .iter()
+        .map(|&g| {
+            let rows: Vec<HelpRow> = table
+                .iter()
+                .filter(|bnd| bnd.group == g)
+                .map(|bnd| (keys_label(bnd), bnd.help, place(bnd.when)))
+                .collect();
+            (g, rows)
+        })
+        .filter(|(_, rows)| !rows.is_empty())
+        .collect()
+}
+
+/// Where an explorer binding applies, for its help row.
+pub fn where_label(when: u8) -> &'static str {
     match when {
         ALL => "",
         STEPPING => "",

@@ -1,6 +1,11 @@
-//! Where everything goes: a pure function of the terminal size, shared by rendering, paging
-//! and mouse hit-testing so they can never disagree.
+//! Where everything goes, in one place: the screen's areas (a pure function of the terminal
+//! size) and the size of each pane's content (lines, payload blocks, step heights, tabs).
+//! Rendering, scrolling, paging and mouse hit-testing all ask here, so they never disagree,
+//! and the model never calls view code itself.
 
+use super::app::{App, Overlay};
+use super::views;
+use idscope_core::model::Mode;
 use ratatui::layout::{Constraint, Layout, Rect};
 
 /// Below this the explorer shows "terminal too small".
@@ -86,6 +91,57 @@ pub fn inner(r: Rect) -> Rect {
         y: r.y.saturating_add(1),
         width: r.width.saturating_sub(2),
         height: r.height.saturating_sub(2),
+    }
+}
+
+/// Where each payload block starts in the payloads pane at `width`: (line, event index).
+pub fn payload_blocks(app: &App, width: usize) -> Vec<(usize, usize)> {
+    views::payloads::build(app, width, true).1
+}
+
+/// How many lines the payloads pane holds at `width`.
+pub fn payload_len(app: &App, width: usize) -> usize {
+    views::payloads::build(app, width, true).0.len()
+}
+
+/// The selected payload block: the first whose header is in view, else the one the view
+/// is inside.
+pub fn select_payload(
+    starts: &[(usize, usize)],
+    top: usize,
+    height: usize,
+) -> Option<&(usize, usize)> {
+    starts
+        .iter()
+        .find(|(s, _)| *s >= top && *s < top + height.max(1))
+        .or_else(|| starts.iter().rev().find(|(s, _)| *s <= top))
+        .or(starts.first())
+}
+
+/// How many lines the clusters pane holds at `width`.
+pub fn cluster_len(app: &App, width: usize) -> usize {
+    views::clusters::lines(app, width).len()
+}
+
+/// Rows step `i` (0-based) takes in the steps pane.
+pub fn step_height(app: &App, i: usize) -> usize {
+    views::steps::step_height(app, i)
+}
+
+/// Columns a mode's tab takes in the header.
+pub fn tab_width(mode: Mode, wide: bool) -> u16 {
+    views::header::tab_label(mode, wide).chars().count() as u16
+}
+
+/// How many lines the open overlay holds (for scrolling it).
+pub fn overlay_len(app: &App) -> usize {
+    match app.overlay {
+        Some(Overlay::Help { .. }) => views::help::lines(app).len(),
+        Some(Overlay::Detail { event, .. }) => views::detail::lines(app, event).len(),
+        Some(Overlay::Compare { .. }) => views::compare::len(app),
+        Some(Overlay::Events { .. }) => app.run().events_until(app.cursor),
+        Some(Overlay::Picker { .. }) => app.entries.len(),
+        None => 0,
     }
 }
 

@@ -1,10 +1,11 @@
 //! The interactive explorer (behind the default `tui` feature): step through a scenario,
-//! switch merge modes with a keypress.
+//! switch merge modes with a keypress; or browse a real export.
 //!
-//! TEA-lite: [`app::App`] is the model, [`app::Action`] the vocabulary (keys, mouse and tests
-//! all speak it), [`app::update`] the only place the model changes, and [`views`] draw it
-//! (`impl Widget for &App`). [`keymap::BINDINGS`] is the single keymap table behind
-//! dispatch, the hint bar and the help overlay.
+//! TEA-lite: each screen ([`app::App`], the scenario explorer; [`export_view::ExportApp`]) is
+//! a model with an action vocabulary (keys, mouse and tests all speak it) and a pure
+//! `update` that returns [`shell::Effect`]s. [`shell`] is the one event loop that carries
+//! them out; [`views`] draw the explorer (`impl Widget for &App`); [`layout`] computes where
+//! everything goes; [`keymap`] holds the key tables behind dispatch, hints and help.
 
 pub mod app;
 pub mod copy;
@@ -15,13 +16,14 @@ pub mod layout;
 mod panic_key;
 pub mod playground;
 pub mod reload;
+pub mod shell;
 pub mod source;
-mod terminal;
+pub mod step_clusters;
 pub mod theme;
 pub mod views;
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Options of `idscope [FILE|DIR]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,17 +35,6 @@ pub struct ExploreOptions {
     pub knobs: idscope_core::model::Knobs,
     /// Where copies go (`--clipboard`); `auto` picks from the environment.
     pub clipboard: crate::clipboard::Setting,
-}
-
-impl ExploreOptions {
-    /// Until the CLI has `--mouse`: `IDSCOPE_MOUSE=1` turns mouse capture on.
-    pub fn from_env() -> ExploreOptions {
-        ExploreOptions {
-            mouse: std::env::var_os("IDSCOPE_MOUSE").is_some_and(|v| v == "1"),
-            knobs: idscope_core::model::Knobs::default(),
-            clipboard: crate::clipboard::Setting::Auto,
-        }
-    }
 }
 
 /// `idscope new`: the explorer on a new, empty scenario with one device (issue 8).
@@ -63,19 +54,13 @@ pub fn new_scenario(opts: ExploreOptions) -> i32 {
     app.set_knobs(opts.knobs);
     app.theme = theme::Theme::from_env();
     let _ = color_eyre::install();
-    match terminal::run(&mut app) {
+    match shell::run(&mut app) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: the terminal failed: {e:?}");
             2
         }
     }
-}
-
-/// Opens the explorer on a scenario file or directory (None: the bundled scenarios).
-/// Returns the process exit code.
-pub fn main(path: Option<PathBuf>) -> i32 {
-    explore(path.as_deref(), ExploreOptions::from_env())
 }
 
 /// The explorer with explicit options. Exit codes: 0 after quitting; 2 when nothing can be
@@ -131,7 +116,7 @@ pub fn explore(path: Option<&Path>, opts: ExploreOptions) -> i32 {
     // color-eyre's hooks first, so ratatui's panic hook (installed by init) restores the
     // terminal before the report is printed. A second install (tests) is harmless.
     let _ = color_eyre::install();
-    match terminal::run(&mut app) {
+    match shell::run(&mut app) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: the terminal failed: {e:?}");

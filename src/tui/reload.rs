@@ -1,21 +1,14 @@
-//! Live reload (issue 7): the open scenario file is polled on the event loop's tick (mtime
-//! and size; no watcher crate). A change that parses replaces the scenario and keeps the
-//! step cursor (clamped); a change that does not keeps the last good version on screen and
-//! shows the error (file:line:col) in the status bar until the file is fixed.
+//! Live reload (issue 7): on the event loop's tick the open scenario file is polled (mtime
+//! and size; no watcher crate) by an [`Effect::Poll`] the shell carries out. A change that
+//! parses replaces the scenario and keeps the step cursor (clamped); a change that does
+//! not keeps the last good version on screen and shows the error (file:line:col) in the
+//! status bar until the file is fixed.
 
 use super::app::App;
-use idscope_core::load::load_file;
+use super::shell::{Effect, Stamp};
+use idscope_core::scenario::Scenario;
 use idscope_core::text::visible;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
-
-/// What a file looked like when last read.
-type Stamp = Option<(SystemTime, u64)>;
-
-fn stamp(path: &Path) -> Stamp {
-    let m = std::fs::metadata(path).ok()?;
-    Some((m.modified().ok()?, m.len()))
-}
 
 /// The file being watched.
 #[derive(Debug, Clone)]
@@ -42,11 +35,11 @@ impl Watch {
     }
 }
 
-/// The watch for the open entry, if it is a file on disk.
+/// The watch for the open entry's file (a bundled or unsaved scenario has none on disk: its
+/// polls find nothing, so it never reloads).
 pub fn watch_current(app: &App) -> Option<Watch> {
     let origin = &app.entries.get(app.current)?.origin;
-    let path = Path::new(origin);
-    path.is_file().then(|| Watch::new(path, app.current))
+    Some(Watch::new(Path::new(origin), app.current))
 }
 
 /// Keeps the watch on the open entry (after the picker opened another one).
@@ -62,20 +55,27 @@ fn follow(app: &mut App) {
     }
 }
 
-/// One tick: reloads when the file changed. Cheap when nothing changed (one `stat`).
-pub fn tick(app: &mut App) {
+/// One tick: asks the shell whether the open file changed (one `stat` when it did not).
+pub fn tick(app: &mut App) -> Vec<Effect> {
     follow(app);
-    let Some(watch) = app.watch.as_mut() else {
+    match &app.watch {
+        Some(w) => vec![Effect::Poll {
+            path: w.path.clone(),
+            last: w.stamp,
+        }],
+        None => Vec::new(),
+    }
+}
+
+/// The watched file changed on disk: show the new version unless it is broken or the
+/// scenario was edited here since.
+pub fn changed(app: &mut App, path: &Path, now: Stamp, loaded: Result<Box<Scenario>, String>) {
+    let Some(watch) = app.watch.as_mut().filter(|w| w.path == path) else {
         return;
     };
-    let now = stamp(&watch.path);
-    if now == watch.stamp || now.is_none() {
-        return;
-    }
     watch.stamp = now;
-    let path = watch.path.clone();
     let entry = watch.entry;
-    match load_file(&path) {
+    match loaded.map(|s| *s) {
         Ok(fresh) => {
             if let Some(w) = app.watch.as_mut() {
                 w.error = None;
@@ -111,8 +111,7 @@ pub fn tick(app: &mut App) {
                 app.cursor
             ));
         }
-        Err(e) => {
-            let msg = visible(&e.to_string()).into_owned();
+        Err(msg) => {
             if let Some(w) = app.watch.as_mut() {
                 w.error = Some(format!(
                     "not reloaded, showing the last good version: {msg}"

@@ -1,5 +1,5 @@
 //! Named styles. Two themes: colour, and a monochrome one for `NO_COLOR` that shows focus,
-//! selection and emphasis with modifiers only (no fg/bg anywhere: see tui-anchors §13.1 —
+//! selection and emphasis with modifiers only (no fg/bg anywhere: as NO_COLOR asks —
 //! crossterm's own NO_COLOR stripping emits `ESC[;m`, which would reset REVERSED/BOLD).
 
 use idscope_core::model::Effect;

@@ -1,5 +1,5 @@
-//! Reading scenario files and directories for the command line and the explorer. Kept out of
-//! the engine modules: this is the one place that touches the file system for scenarios.
+//! Reading scenario files and directories for the command line and the explorer: the one
+//! place that reads scenarios from the file system.
 
 use crate::scenario::{self, LoadError, Scenario};
 use std::path::{Path, PathBuf};

@@ -29,7 +29,7 @@ pub trait Choice: Copy + PartialEq + Send + Sync + 'static {
     }
 }
 
-/// Mixpanel's three identity systems (a project setting; research §1.11).
+/// Mixpanel's three identity systems (a project setting; DOCS-OVERVIEW in the rule book).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {

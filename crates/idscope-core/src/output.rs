@@ -1,4 +1,4 @@
-//! What `idscope run` prints: the JSON contract (format spec §3) and a readable table.
+//! What `idscope run` prints: the JSON contract (docs/scenario-format.md §3) and a readable table.
 
 use crate::model::Choice;
 use crate::run::Run;
@@ -46,7 +46,7 @@ pub fn write_run_json<W: std::io::Write>(run: &Run, until: usize, out: W) -> std
     out.flush()
 }
 
-/// The document of format spec §3, serialized by reference.
+/// The document of docs/scenario-format.md §3, serialized by reference.
 pub struct RunJson<'a> {
     run: &'a Run,
     until: usize,

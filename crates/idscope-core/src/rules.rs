@@ -143,7 +143,7 @@ pub struct Rule {
     pub id: &'static str,
     /// The rule's paragraph (or table row), as written in the rule book.
     pub text: String,
-    /// The heading it sits under, which names its research source.
+    /// The heading it sits under, which names its sources.
     pub section: &'static str,
 }
 

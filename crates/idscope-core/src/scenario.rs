@@ -1,4 +1,4 @@
-//! The scenario file (format spec §1): parsing and validation into a typed [`Scenario`].
+//! The scenario file (docs/scenario-format.md §1): parsing and validation into a typed [`Scenario`].
 //!
 //! Parsing is two-phase: serde reads a permissive raw shape (rejecting unknown keys with
 //! line:column), then [`Step::from_raw`] checks the rules serde cannot express (exactly one
@@ -60,7 +60,7 @@ pub struct Step {
     pub advance: i64,
 }
 
-/// One step's action (format spec §1 table).
+/// One step's action (docs/scenario-format.md §1 table).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Track {

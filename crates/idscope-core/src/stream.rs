@@ -383,7 +383,7 @@ impl Stream {
     }
 }
 
-/// The `resolve` summary (format spec: "`idscope resolve` output"). Fields serialize in
+/// The `resolve` summary (docs/scenario-format.md, "`idscope resolve` output"). Fields serialize in
 /// this order; maps keep the order they are built in.
 #[derive(Debug, Serialize)]
 pub struct Summary<'a> {

@@ -55,13 +55,16 @@ pub fn rfc3339(t: f64) -> String {
         .unwrap_or_else(|| t.to_string())
 }
 
-/// A byte count for people: "N bytes" below 1 MiB, else MiB with one decimal (labelled
-/// "MB", as the README and earlier output print it).
+/// A byte count for people, in 1024-based units: "512 B", "200.0 KB", "333.3 MB". Every
+/// message that states a size uses this one.
 pub fn human_size(bytes: u64) -> String {
-    if bytes >= 1 << 20 {
-        format!("{:.1} MB", bytes as f64 / f64::from(1u32 << 20))
+    const K: f64 = 1024.0;
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if bytes < 1024 * 1024 {
+        format!("{:.1} KB", bytes as f64 / K)
     } else {
-        format!("{bytes} bytes")
+        format!("{:.1} MB", bytes as f64 / (K * K))
     }
 }
 

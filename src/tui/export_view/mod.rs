@@ -3,19 +3,25 @@
 //! lists the clusters (largest first), `/` filters them by id, and Enter opens a user's
 //! timeline: each of its events with ingest id → final id, effect, reason and rule.
 //!
-//! Same shape as the main explorer: one [`ExportApp`], an [`XAction`] vocabulary, [`update`]
-//! returning [`XEffect`]s, and a view (`impl Widget for &ExportApp`, in [`render`]). Its keys
-//! live in one table, [`KEYS`], which drives dispatch, the hint bar and the help line.
+//! Same shape as the main explorer, in the same shell: one [`ExportApp`], an [`XAction`]
+//! vocabulary, [`update`] returning [`Effect`]s (a mode not resolved yet is a [`Job`] the
+//! shell runs after drawing "resolving…"), and a view (`impl Widget for &ExportApp`, in
+//! [`render`]). Its keys live in one table of the shared [`Binding`] type, [`KEYS`], which
+//! drives dispatch, the hint bar and the help.
 
 pub mod load;
 pub mod render;
 
+use super::keymap::{self, b, code, ctrl, k, Binding, Group as G};
+use super::shell::{self, Effect, Job, Outcome, Screen};
 use super::theme::{self, Theme};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use idscope_core::model::{Knobs, Mode};
 use idscope_core::resolver::{Cluster, Verdict};
 use idscope_core::stream::Stream;
 use load::Input;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 use std::collections::HashMap;
 
 /// The export resolved in one mode.
@@ -25,6 +31,14 @@ pub struct Resolved {
     pub clusters: Vec<Cluster<u32>>,
     /// Per cluster key (canonical id; Legacy: the id stored), the indices of its events.
     pub timeline: HashMap<u32, Vec<u32>>,
+}
+
+impl std::fmt::Debug for Resolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resolved")
+            .field("clusters", &self.clusters.len())
+            .finish()
+    }
 }
 
 impl Resolved {
@@ -104,59 +118,35 @@ pub enum XAction {
     Resize(u16, u16),
 }
 
-/// What the loop must do after an update.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum XEffect {
-    Quit,
-    /// Resolve the pending mode (after drawing "resolving…").
-    Resolve,
+/// The export view's screens a key applies in (bit set). The help (`?`) is drawn over
+/// either and keeps its keys working.
+pub mod ctx {
+    pub const LIST: u8 = 1;
+    pub const TIMELINE: u8 = 2;
+    pub const ALL: u8 = LIST | TIMELINE;
 }
 
-/// One row of the key table: keys, what they do, the hint label (if hinted).
-pub struct XKey {
-    pub keys: &'static [KeyCode],
-    pub label: &'static str,
-    /// The help overlay's text.
-    pub help: &'static str,
-    pub action: XAction,
-    pub hint: Option<&'static str>,
-}
-
-const fn xk(
-    keys: &'static [KeyCode],
-    label: &'static str,
-    help: &'static str,
-    action: XAction,
-    hint: Option<&'static str>,
-) -> XKey {
-    XKey {
-        keys,
-        label,
-        help,
-        action,
-        hint,
-    }
-}
+use ctx::ALL;
 
 /// The export view's keys (outside the search prompt), in hint order.
 #[rustfmt::skip]
-pub static KEYS: &[XKey] = &[
-    xk(&[KeyCode::Char('j'), KeyCode::Down], "j/↓", "next user (timeline: scroll down)", XAction::Down, Some("move")),
-    xk(&[KeyCode::Char('k'), KeyCode::Up], "k/↑", "previous user (timeline: scroll up)", XAction::Up, None),
-    xk(&[KeyCode::PageDown], "PgDn", "a page down", XAction::PageDown, None),
-    xk(&[KeyCode::PageUp], "PgUp", "a page up", XAction::PageUp, None),
-    xk(&[KeyCode::Char('g'), KeyCode::Home], "g/Home", "the largest user (timeline: the first event)", XAction::Top, None),
-    xk(&[KeyCode::Char('G'), KeyCode::End], "G/End", "the smallest user (timeline: the last event)", XAction::Bottom, None),
-    xk(&[KeyCode::Enter], "Enter", "open the user's timeline (while searching: keep the filter)", XAction::Open, Some("timeline")),
-    xk(&[KeyCode::Char('/')], "/", "search users by id (substring, as you type)", XAction::SearchStart, Some("search id")),
-    xk(&[KeyCode::Char('m')], "m", "next merge mode (resolved once per mode, then cached)", XAction::ModeNext, Some("mode")),
-    xk(&[KeyCode::Char('M')], "M", "previous merge mode", XAction::ModePrev, None),
-    xk(&[KeyCode::Char('1')], "1", "Legacy", XAction::ModeSet(Mode::Legacy), None),
-    xk(&[KeyCode::Char('2')], "2", "Original ID Merge", XAction::ModeSet(Mode::Original), None),
-    xk(&[KeyCode::Char('3')], "3", "Simplified ID Merge", XAction::ModeSet(Mode::Simplified), None),
-    xk(&[KeyCode::Esc], "Esc", "clear the search, close the timeline or this help", XAction::Back, Some("back")),
-    xk(&[KeyCode::Char('?')], "?", "this help", XAction::ToggleHelp, Some("help")),
-    xk(&[KeyCode::Char('q')], "q/Ctrl-C", "quit", XAction::Quit, Some("quit")),
+pub static KEYS: &[Binding<XAction>] = &[
+    b(&[k('j'), code(KeyCode::Down)], XAction::Down, ALL, G::Panes, "next user (timeline: scroll down)", Some("move")).shown_as("j/k"),
+    b(&[k('k'), code(KeyCode::Up)], XAction::Up, ALL, G::Panes, "previous user (timeline: scroll up)", None),
+    b(&[code(KeyCode::PageDown)], XAction::PageDown, ALL, G::Panes, "a page down", None),
+    b(&[code(KeyCode::PageUp)], XAction::PageUp, ALL, G::Panes, "a page up", None),
+    b(&[k('g'), code(KeyCode::Home)], XAction::Top, ALL, G::Panes, "the largest user (timeline: the first event)", None),
+    b(&[k('G'), code(KeyCode::End)], XAction::Bottom, ALL, G::Panes, "the smallest user (timeline: the last event)", None),
+    b(&[code(KeyCode::Enter)], XAction::Open, ALL, G::Views, "open the user's timeline (while searching: keep the filter)", Some("timeline")),
+    b(&[k('/')], XAction::SearchStart, ALL, G::Views, "search users by id (substring, as you type)", Some("search id")),
+    b(&[k('m')], XAction::ModeNext, ALL, G::Modes, "next merge mode (resolved once per mode, then cached)", Some("mode")).shown_as("m/1/2/3"),
+    b(&[k('M')], XAction::ModePrev, ALL, G::Modes, "previous merge mode", None),
+    b(&[k('1')], XAction::ModeSet(Mode::Legacy), ALL, G::Modes, "Legacy", None),
+    b(&[k('2')], XAction::ModeSet(Mode::Original), ALL, G::Modes, "Original ID Merge", None),
+    b(&[k('3')], XAction::ModeSet(Mode::Simplified), ALL, G::Modes, "Simplified ID Merge", None),
+    b(&[code(KeyCode::Esc)], XAction::Back, ALL, G::App, "clear the search, close the timeline or this help", Some("back")),
+    b(&[k('?')], XAction::ToggleHelp, ALL, G::App, "this help", Some("help")),
+    b(&[k('q'), ctrl('c')], XAction::Quit, ALL, G::App, "quit", Some("quit")).shown_as("q"),
 ];
 
 pub struct ExportApp {
@@ -294,7 +284,16 @@ impl ExportApp {
         }
     }
 
-    fn set_mode(&mut self, mode: Mode) -> Vec<XEffect> {
+    /// The key table's context for what is on screen.
+    pub fn context(&self) -> u8 {
+        if self.open.is_some() {
+            ctx::TIMELINE
+        } else {
+            ctx::LIST
+        }
+    }
+
+    fn set_mode(&mut self, mode: Mode) -> Vec<Effect> {
         if mode == self.mode && self.pending.is_none() {
             return Vec::new();
         }
@@ -308,17 +307,24 @@ impl ExportApp {
             self.input.events.len(),
             mode.title()
         ));
-        vec![XEffect::Resolve]
+        vec![Effect::Job(Job::Resolve(mode))]
     }
 
-    /// Resolves the pending mode (the loop calls this after drawing the message).
-    pub fn resolve_pending(&mut self) {
-        if let Some(mode) = self.pending.take() {
-            if !self.is_cached(mode) {
-                self.cache[mode as usize] = Some(resolve(&self.input, mode, self.knobs));
-            }
+    /// A mode resolved by the shell: cache it and show it.
+    fn resolved_as(&mut self, mode: Mode, resolved: Resolved) {
+        self.cache[mode as usize] = Some(resolved);
+        if self.pending == Some(mode) {
             self.switch_to(mode);
             self.message = Some(format!("resolved under {}", mode.title()));
+        }
+    }
+
+    /// Runs the pending job at once (tests and benches, which have no shell loop).
+    pub fn resolve_pending(&mut self) {
+        if let Some(mode) = self.pending {
+            if let Some(outcome) = self.run_job(Job::Resolve(mode)) {
+                on_outcome(self, outcome);
+            }
         }
     }
 
@@ -357,10 +363,10 @@ pub fn map_key(app: &ExportApp, ev: &KeyEvent) -> Option<XAction> {
     if ev.kind == KeyEventKind::Release {
         return None;
     }
-    let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
-    if ctrl && matches!(ev.code, KeyCode::Char('c') | KeyCode::Char('C')) {
+    if keymap::is_ctrl_c(ev) {
         return Some(XAction::Quit);
     }
+    let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl || ev.modifiers.contains(KeyModifiers::ALT) {
         return None;
     }
@@ -375,9 +381,7 @@ pub fn map_key(app: &ExportApp, ev: &KeyEvent) -> Option<XAction> {
             _ => None,
         };
     }
-    KEYS.iter()
-        .find(|k| k.keys.contains(&ev.code))
-        .map(|k| k.action)
+    keymap::lookup(KEYS, ev, app.context())
 }
 
 /// Any terminal event → an action.
@@ -390,19 +394,19 @@ pub fn map_event(app: &ExportApp, ev: &Event) -> Option<XAction> {
 }
 
 /// Applies one action.
-pub fn update(app: &mut ExportApp, action: XAction) -> Vec<XEffect> {
+pub fn update(app: &mut ExportApp, action: XAction) -> Vec<Effect> {
     if !matches!(action, XAction::Resize(..)) {
         app.message = None;
     }
     if app.pending.is_some() && !matches!(action, XAction::Quit | XAction::Resize(..)) {
         // Still resolving: say so again rather than act on a half-switched screen.
         app.message = Some("still resolving…".into());
-        return vec![XEffect::Resolve];
+        return Vec::new();
     }
     match action {
         XAction::Quit => {
             app.should_quit = true;
-            return vec![XEffect::Quit];
+            return vec![Effect::Quit];
         }
         XAction::Down => app.move_by(1),
         XAction::Up => app.move_by(-1),
@@ -461,24 +465,56 @@ pub fn update(app: &mut ExportApp, action: XAction) -> Vec<XEffect> {
 }
 
 /// Status-bar hints: (keys, label).
-pub fn hints(app: &ExportApp) -> Vec<(&'static str, &'static str)> {
+pub fn hints(app: &ExportApp) -> Vec<(String, &'static str)> {
     if app.searching {
         return vec![
-            ("type", "filter by id"),
-            ("Enter", "done"),
-            ("Esc", "clear"),
+            ("type".into(), "filter by id"),
+            ("Enter".into(), "done"),
+            ("Esc".into(), "clear"),
         ];
     }
-    // Short keys in the bar (the help lists them all).
-    let short = |k: &XKey| match k.action {
-        XAction::Down => "j/k",
-        XAction::ModeNext => "m/1/2/3",
-        XAction::Quit => "q",
-        _ => k.label,
-    };
-    KEYS.iter()
-        .filter_map(|k| k.hint.map(|h| (short(k), h)))
-        .collect()
+    keymap::hints(KEYS, app.context())
+}
+
+/// Takes back what came of an effect the shell carried out.
+pub fn on_outcome(app: &mut ExportApp, outcome: Outcome) -> Vec<Effect> {
+    if let Outcome::Resolved(mode, resolved) = outcome {
+        app.resolved_as(mode, *resolved);
+    }
+    Vec::new()
+}
+
+impl Screen for ExportApp {
+    fn on_event(&mut self, ev: &Event) -> Vec<Effect> {
+        match map_event(self, ev) {
+            Some(a) => update(self, a),
+            None => Vec::new(),
+        }
+    }
+
+    fn on_tick(&mut self) -> Vec<Effect> {
+        Vec::new()
+    }
+
+    fn on_outcome(&mut self, outcome: Outcome) -> Vec<Effect> {
+        on_outcome(self, outcome)
+    }
+
+    fn run_job(&self, job: Job) -> Option<Outcome> {
+        let Job::Resolve(mode) = job;
+        Some(Outcome::Resolved(
+            mode,
+            Box::new(resolve(&self.input, mode, self.knobs)),
+        ))
+    }
+
+    fn render(&self, area: Rect, buf: &mut Buffer) {
+        ratatui::widgets::Widget::render(self, area, buf);
+    }
+
+    fn resize(&mut self, width: u16, height: u16) -> Vec<Effect> {
+        update(self, XAction::Resize(width, height))
+    }
 }
 
 /// `idscope FILE.jsonl`: the explorer on an export. Exit codes as [`super::explore`].
@@ -489,9 +525,9 @@ pub fn explore(path: &std::path::Path, opts: &super::ExploreOptions) -> i32 {
         let size = std::fs::metadata(path).map_or(0, |m| m.len());
         if size > 10 << 20 {
             eprintln!(
-                "idscope: reading {} ({} MB)…",
+                "idscope: reading {} ({})…",
                 idscope_core::text::visible(&path.display().to_string()),
-                size >> 20
+                idscope_core::text::human_size(size)
             );
         }
     }
@@ -518,39 +554,11 @@ pub fn explore(path: &std::path::Path, opts: &super::ExploreOptions) -> i32 {
     let mut app = ExportApp::new(input, Mode::Simplified, opts.knobs);
     app.theme = theme::Theme::from_env();
     let _ = color_eyre::install();
-    match run(&mut app) {
+    match shell::run(&mut app) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: the terminal failed: {e:?}");
             2
         }
     }
-}
-
-fn run(app: &mut ExportApp) -> color_eyre::Result<()> {
-    crossterm::style::Colored::set_ansi_color_disabled(false);
-    let mut terminal = ratatui::try_init()?;
-    let result = (|| -> color_eyre::Result<()> {
-        let size = terminal.size()?;
-        update(app, XAction::Resize(size.width, size.height));
-        loop {
-            terminal.draw(|f| f.render_widget(&*app, f.area()))?;
-            if app.pending.is_some() {
-                app.resolve_pending();
-                continue;
-            }
-            let ev = crossterm::event::read()?;
-            super::panic_key::check(&ev);
-            if let Some(action) = map_event(app, &ev) {
-                for effect in update(app, action) {
-                    match effect {
-                        XEffect::Quit => return Ok(()),
-                        XEffect::Resolve => {}
-                    }
-                }
-            }
-        }
-    })();
-    ratatui::restore();
-    result
 }

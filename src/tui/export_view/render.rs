@@ -3,8 +3,8 @@
 //! [`vis`] and is cut to the width.
 
 use super::ExportApp;
-use crate::tui::layout;
 use crate::tui::views::{fit, pane_block, render_lines, vis, TooSmall};
+use crate::tui::{keymap, layout};
 use idscope_core::model::Mode;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -175,10 +175,10 @@ impl Widget for &ExportApp {
         }
         if self.help {
             lines = vec![Line::styled("Keys (Esc or ? closes)", t.title)];
-            for k in super::KEYS {
+            for (keys, help, _) in keymap::help_rows(super::KEYS, |_| "") {
                 lines.push(Line::from(vec![
-                    Span::styled(format!("  {:<10}", k.label), t.key),
-                    Span::raw(fit(k.help, iw.saturating_sub(12))),
+                    Span::styled(format!("  {keys:<10}"), t.key),
+                    Span::raw(fit(help, iw.saturating_sub(12))),
                 ]));
             }
             lines.push(Line::raw(""));
@@ -205,7 +205,7 @@ impl Widget for &ExportApp {
                     break;
                 }
                 used += cost;
-                spans.push(Span::styled(k, t.key));
+                spans.push(Span::styled(k.clone(), t.key));
                 spans.push(Span::styled(format!(" {l}  "), t.hint));
             }
         }

@@ -11,9 +11,10 @@ pub mod suggest;
 pub mod view;
 
 use super::app::{Action, App, Effect};
+use super::shell::WriteKind;
 use super::source::Entry;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use idscope_core::atomic::{write_atomic, WriteError};
+use idscope_core::atomic::WriteError;
 use idscope_core::model::Endpoint;
 use idscope_core::scenario::{Action as StepAction, DeviceSpec, Scenario, Step};
 use serde_json::{json, Map};
@@ -121,6 +122,8 @@ pub struct Playground {
     pub path: Option<PathBuf>,
     /// Edits happened or the scenario is new: the status bar offers suggestions.
     pub active: bool,
+    /// A save the shell is writing: the scenario written and what to do once it is saved.
+    saving: Option<(Scenario, Option<Then>)>,
 }
 
 impl Playground {
@@ -816,28 +819,37 @@ fn save_key(
     Vec::new()
 }
 
-/// Writes the scenario to `path` atomically; asks before replacing an existing file.
+/// Asks the shell to write the scenario to `path` atomically; an existing file is kept
+/// unless `overwrite` (the user confirmed), and [`written`] asks then.
 pub fn write(app: &mut App, path: PathBuf, overwrite: bool, then: Option<Then>) -> Vec<Effect> {
-    if !overwrite && path.exists() {
-        app.playground.prompt = Some(Prompt::Overwrite { path, then });
-        return Vec::new();
-    }
     let text = idscope_core::save::to_json(&app.scenario);
-    match write_atomic(&path, text.as_bytes(), overwrite) {
+    app.playground.saving = Some((app.scenario.clone(), then));
+    vec![Effect::Write {
+        kind: WriteKind::Scenario,
+        path,
+        bytes: text.into_bytes(),
+        overwrite,
+    }]
+}
+
+/// What came of a save: saved (then what was asked next), the file exists (ask), or an
+/// error (back to the prompt, saying why).
+pub fn written(app: &mut App, path: PathBuf, result: Result<(), WriteError>) -> Vec<Effect> {
+    let Some((scenario, then)) = app.playground.saving.take() else {
+        return Vec::new();
+    };
+    match result {
         Ok(()) => {
             let shown = idscope_core::text::visible(&path.display().to_string()).into_owned();
-            app.playground.saved = Some(app.scenario.clone());
+            app.playground.saved = Some(scenario.clone());
             app.playground.path = Some(path.clone());
             app.playground.branch = None;
-            app.dirty = false;
+            app.dirty = app.scenario != scenario;
             if let Some(e) = app.entries.get_mut(app.current) {
                 e.origin = path.display().to_string();
-                e.scenario = Ok(app.scenario.clone());
+                e.scenario = Ok(scenario.clone());
             }
-            app.message = Some(format!(
-                "saved {} step(s) to {shown}",
-                app.scenario.steps.len()
-            ));
+            app.message = Some(format!("saved {} step(s) to {shown}", scenario.steps.len()));
             match then {
                 Some(then) => run_then(app, then),
                 None => Vec::new(),

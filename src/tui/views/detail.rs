@@ -1,5 +1,5 @@
 //! Payload detail (Enter): the verdict in full, then the rule that decided it, quoted from the
-//! rule book with its section (which names the research source), and the playbook rule for
+//! rule book with its section (which names its sources), and the playbook rule for
 //! intents.
 
 use super::{json, overlay_block, vis, wrapped};

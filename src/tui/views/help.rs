@@ -16,7 +16,7 @@ pub struct Help<'a> {
 pub fn lines(app: &App) -> Vec<Line<'static>> {
     let t = app.theme;
     let mut out = Vec::new();
-    for (group, rows) in keymap::help_sections() {
+    for (group, rows) in keymap::help_sections(keymap::BINDINGS, keymap::where_label) {
         out.push(Line::styled(group.title().to_string(), t.title));
         for (keys, help, place) in rows {
             let mut spans = vec![
@@ -31,7 +31,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         out.push(Line::raw(""));
     }
     out.push(Line::styled(
-        "Mouse (idscope --mouse, or IDSCOPE_MOUSE=1): the wheel scrolls the pane under the pointer; a click focuses a pane, picks a step or selects a payload.",
+        "Mouse (idscope --mouse): the wheel scrolls the pane under the pointer; a click focuses a pane, picks a step or selects a payload.",
         t.label,
     ));
     out.push(Line::styled(

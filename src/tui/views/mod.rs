@@ -151,17 +151,6 @@ pub fn render_lines(lines: Vec<Line<'static>>, scroll: usize, area: Rect, buf: &
 }
 
 /// Number of lines the open overlay scrolls over (for clamping).
-pub fn overlay_len(app: &App) -> usize {
-    match app.overlay {
-        Some(Overlay::Help { .. }) => help::lines(app).len(),
-        Some(Overlay::Detail { event, .. }) => detail::lines(app, event).len(),
-        Some(Overlay::Compare { .. }) => compare::len(app),
-        Some(Overlay::Events { .. }) => app.run().events_until(app.cursor),
-        Some(Overlay::Picker { .. }) => app.entries.len(),
-        None => 0,
-    }
-}
-
 /// "terminal too small (W×H), need …".
 pub struct TooSmall;
 

@@ -149,7 +149,7 @@ pub fn build(app: &App, width: usize, focused: bool) -> (Vec<Line<'static>>, Vec
     }
     let top = app.scroll[1];
     let height = crate::tui::layout::inner(app.areas().payloads).height as usize;
-    let selected = select(&starts, top, height);
+    let selected = crate::tui::layout::select_payload(&starts, top, height);
     if let Some(&(line, _)) = selected {
         let l = &mut lines[line];
         l.spans[0].content = "▶ ".into();
@@ -161,24 +161,6 @@ pub fn build(app: &App, width: usize, focused: bool) -> (Vec<Line<'static>>, Vec
         }
     }
     (lines, starts)
-}
-
-/// The selected block: the first whose header is in view, else the one the view is inside.
-pub fn select(starts: &[(usize, usize)], top: usize, height: usize) -> Option<&(usize, usize)> {
-    starts
-        .iter()
-        .find(|(s, _)| *s >= top && *s < top + height.max(1))
-        .or_else(|| starts.iter().rev().find(|(s, _)| *s <= top))
-        .or(starts.first())
-}
-
-pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
-    build(app, width, true).0
-}
-
-/// Where each payload block starts: (line, event index).
-pub fn block_starts(app: &App, width: usize) -> Vec<(usize, usize)> {
-    build(app, width, true).1
 }
 
 impl Widget for &Payloads<'_> {

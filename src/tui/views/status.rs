@@ -29,7 +29,7 @@ impl Widget for &Status<'_> {
         let hints = if app.playground.prompt.is_some() {
             Vec::new()
         } else {
-            keymap::hints(app.context())
+            keymap::hints(keymap::BINDINGS, app.context())
         };
         // Keep "? help" (and quit) reachable: drop hints from the middle when short of room.
         let cost = |(k, l): &(String, &str)| k.chars().count() + l.chars().count() + 3;

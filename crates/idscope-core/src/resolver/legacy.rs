@@ -1,4 +1,4 @@
-//! Legacy ID Management (L-*; research §6): only `$create_alias` has identity meaning, as a
+//! Legacy ID Management (L-*; rule book source LEGACY): only `$create_alias` has identity meaning, as a
 //! forward-only lookup table.
 
 use super::{flag, reason, History, Incoming, Verdict};

@@ -1,4 +1,4 @@
-//! Original ID Merge (O-*; research §5): `$identify`, `$create_alias` and `$merge` build
+//! Original ID Merge (O-*; rule book sources DOCS-ORIG, REF-IDENTIFY): `$identify`, `$create_alias` and `$merge` build
 //! clusters of up to `max_cluster` ids; ordinary events are keyed by distinct_id only.
 
 use super::{flag, reason, History, IdRef, Incoming, Verdict};

@@ -1,4 +1,4 @@
-//! Simplified ID Merge (S-*; research §4): `$device_id` + `$user_id` on ordinary events.
+//! Simplified ID Merge (S-*; rule book source DOCS-SIMPL): `$device_id` + `$user_id` on ordinary events.
 
 use super::{flag, reason, History, IdRef, Incoming, Verdict};
 use crate::model::{Effect, Knobs};
@@ -29,7 +29,7 @@ impl Simplified {
 
     pub fn resolve(&mut self, e: &Incoming) -> Verdict {
         let user = e.user_id.as_deref();
-        // Ingestion strips one `$device:` prefix from `$device_id` [observed: peers-and-users §0].
+        // Ingestion strips one `$device:` prefix from `$device_id` [observed in the field; see S-DID].
         let device = e
             .device_id
             .as_deref()
