@@ -19,7 +19,7 @@ use idscope_core::model::Endpoint;
 use idscope_core::scenario::{Action as StepAction, DeviceSpec, Scenario, Step};
 use serde_json::{json, Map};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Undo keeps at most this many versions.
 pub const UNDO_LIMIT: usize = 200;
@@ -459,7 +459,8 @@ pub fn open_save(app: &mut App, then: Option<Then>) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Where `s` proposes to save: the last save, the open file, else `./<name>.json`.
+/// Where `s` proposes to save: the last save, the open file (an entry read from disk is
+/// named by its path; bundled and new ones are not), else `./<name>.json`.
 pub fn default_path(app: &App) -> String {
     if let Some(p) = &app.playground.path {
         return p.display().to_string();
@@ -469,7 +470,7 @@ pub fn default_path(app: &App) -> String {
         .get(app.current)
         .map(|e| e.origin.as_str())
         .unwrap_or("");
-    if origin.ends_with(".json") && Path::new(origin).is_file() {
+    if origin.ends_with(".json") {
         return origin.to_string();
     }
     format!("./{}.json", slug(&app.scenario.name))
