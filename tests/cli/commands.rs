@@ -186,14 +186,18 @@ fn run_json_has_the_documented_shape() {
             assert!(st.get(k).is_some(), "step {} lacks {k}", n + 1);
         }
     }
-    // The §3 example: step 3 (signup) expands to identify + track and sends events 2 and 3.
+    // The §3 example: step 3 (signup) expands to identify + track and sends events 2 to 4:
+    // the profile $set_once the first identify sends (SDK-INIT, SDK-IDENTIFY 5), then the
+    // $identify and Sign Up batch (SDK-BATCH: the profile batcher's timer is due first).
     assert_eq!(steps[2]["action"], "signup");
     assert_eq!(
         steps[2]["calls"],
         serde_json::json!(["identify(\"alice\")", "track(\"Sign Up\")"])
     );
-    assert_eq!(steps[2]["events"], serde_json::json!([2, 3]));
-    let sign_up = &events[3];
+    assert_eq!(steps[2]["events"], serde_json::json!([2, 3, 4]));
+    assert_eq!(events[2]["endpoint"], "engage");
+    assert_eq!(events[3]["payload"]["event"], "$identify");
+    let sign_up = &events[4];
     assert_eq!(sign_up["endpoint"], "track");
     assert_eq!(sign_up["payload"]["event"], "Sign Up");
     let p = &sign_up["payload"]["properties"];
@@ -231,7 +235,7 @@ fn run_json_has_the_documented_shape() {
         assert_eq!(m, ms);
     }
     let alice = clusters.iter().find(|c| c["canonical"] == "alice").unwrap();
-    let phone = events[4]["payload"]["properties"]["$device_id"]
+    let phone = events[5]["payload"]["properties"]["$device_id"]
         .as_str()
         .unwrap();
     assert_eq!(
@@ -256,8 +260,8 @@ fn run_until_stops_after_that_step() {
     let events = j["events"].as_array().unwrap();
     assert_eq!(
         events.len(),
-        4,
-        "Page View, Viewed Plan, $identify, Sign Up"
+        5,
+        "Page View, Viewed Plan, the profile $set_once, $identify, Sign Up"
     );
     assert_eq!(events[0]["final_distinct_id"], "alice", "linked at step 3");
     let out = idscope(&["run", &s(&file), "--mode", "simplified", "--until", "1"]);

@@ -349,7 +349,8 @@ fn l_event_check12_second_anonymous_device() {
         ]),
     );
     let events = out["events"].as_array().unwrap();
-    for e in events {
+    // Profile records count for no user.
+    for e in events.iter().filter(|e| e["endpoint"] == "track") {
         let step = e["step"].as_u64().unwrap();
         let want = if step == 2 { &d2 } else { &d1 };
         if e["payload"]["event"] != "$identify" {

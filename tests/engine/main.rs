@@ -6,6 +6,7 @@
 mod common;
 
 mod architecture;
+mod conformance;
 mod derived_checks;
 mod golden;
 mod properties;

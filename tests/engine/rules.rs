@@ -108,8 +108,25 @@ impl Out {
     fn name(&self, i: usize) -> &str {
         self.ev(i)["payload"]["event"].as_str().unwrap_or("")
     }
+    /// Indices of the events sent to `/track` (profile records left out).
+    fn tracked(&self) -> Vec<usize> {
+        (0..self.events().len())
+            .filter(|&i| self.ev(i)["endpoint"] == "track")
+            .collect()
+    }
+    /// Index of the `k`-th `/track` event.
+    fn t(&self, k: usize) -> usize {
+        self.tracked()[k]
+    }
+    /// Names of the `/track` events, in order.
     fn names(&self) -> Vec<&str> {
-        (0..self.events().len()).map(|i| self.name(i)).collect()
+        self.tracked().into_iter().map(|i| self.name(i)).collect()
+    }
+    /// Indices of the `/engage` records.
+    fn engaged(&self) -> Vec<usize> {
+        (0..self.events().len())
+            .filter(|&i| self.ev(i)["endpoint"] == "engage")
+            .collect()
     }
     fn effect(&self, i: usize) -> &str {
         self.ev(i)["effect"].as_str().expect("effect")
@@ -336,12 +353,21 @@ fn sdk_identify_from_anonymous_sends_identify_with_anon_distinct_id() {
         json!([on("web", "identify", "u1"), on("web", "track", "A")]),
     );
     assert_eq!(out.names(), ["$identify", "A"]);
-    let p = out.props(0);
+    let p = out.props(out.t(0));
     assert_eq!(p["distinct_id"], "u1");
     assert_eq!(p["$anon_distinct_id"], dev(D1));
     assert_eq!(p["$device_id"], D1, "super properties ride along");
     assert_eq!(p["$user_id"], "u1");
-    let a = out.props(1);
+    // The first identify also sends the $set_once of the initial referrer queued at init.
+    let engaged = out.engaged();
+    assert_eq!(engaged.len(), 1);
+    let rec = &out.ev(engaged[0])["payload"];
+    assert_eq!(
+        rec["$set_once"],
+        json!({"$initial_referrer": "$direct", "$initial_referring_domain": "$direct"})
+    );
+    assert_eq!(rec["$distinct_id"], "u1");
+    let a = out.props(out.t(1));
     assert_eq!(a["distinct_id"], "u1");
     assert_eq!(a["$user_id"], "u1");
     assert_eq!(a["$device_id"], D1, "the device id is unchanged");
@@ -362,18 +388,32 @@ fn sdk_identify_repeated_sends_nothing() {
         "a repeated identify sends nothing"
     );
     assert_eq!(out.names(), ["$identify", "A"]);
-    assert_eq!(out.props(1)["distinct_id"], "u1");
+    assert_eq!(out.props(out.t(1))["distinct_id"], "u1");
 }
 
 #[test]
-fn sdk_identify_empty_id_sends_nothing_and_changes_nothing() {
+fn sdk_identify_empty_id_makes_the_empty_string_the_distinct_id() {
+    // Recorded from mixpanel-browser 2.83.0 (conformance/recorded/identify-empty-string.*).
     let out = run(
         Mode::Simplified,
         json!([on("web", "identify", ""), on("web", "track", "A")]),
     );
-    assert!(out.step_events(1).is_empty());
-    assert_eq!(out.props(0)["distinct_id"], dev(D1));
-    assert!(out.props(0).get("$user_id").is_none());
+    assert_eq!(out.names(), ["$identify", "A"]);
+    let i = out.props(out.t(0));
+    assert_eq!(i["distinct_id"], "");
+    assert_eq!(i["$anon_distinct_id"], dev(D1));
+    assert!(i.get("$user_id").is_none(), "an empty id is no user id");
+    assert_eq!(out.ev(out.engaged()[0])["payload"]["$distinct_id"], "");
+    let a = out.props(out.t(1));
+    assert_eq!(a["distinct_id"], "", "every later event");
+    assert_eq!(a["$device_id"], D1);
+    // G-EMPTY under Simplified: $device_id still names the device.
+    assert_eq!(out.fin(out.t(1)), Some(dev(D1).as_str()));
+    let legacy = run(
+        Mode::Legacy,
+        json!([on("web", "identify", ""), on("web", "track", "A")]),
+    );
+    assert_eq!(legacy.fin(legacy.t(1)), None, "Legacy: no user");
 }
 
 #[test]
@@ -409,7 +449,7 @@ fn sdk_identify_second_user_without_reset_uses_first_as_anon_id() {
         json!([on("web", "identify", "A"), on("web", "identify", "B")]),
     );
     assert_eq!(out.names(), ["$identify", "$identify"]);
-    let p = out.props(1);
+    let p = out.props(out.t(1));
     assert_eq!(p["distinct_id"], "B");
     assert_eq!(p["$anon_distinct_id"], "A");
     assert_eq!(p["$device_id"], D1, "device id still the original");
@@ -417,29 +457,72 @@ fn sdk_identify_second_user_without_reset_uses_first_as_anon_id() {
 }
 
 #[test]
-fn sdk_alias_keeps_local_distinct_id_and_sends_identify() {
+fn sdk_alias_keeps_local_distinct_id_and_identifies_once_settled() {
     let out = run(
         Mode::Legacy,
         json!([on("web", "alias", "u1"), on("web", "track", "A")]),
     );
+    let step1: Vec<&str> = out.step_events(1).iter().map(|&i| out.name(i)).collect();
     assert_eq!(
-        out.step_events(1),
-        [0, 1],
-        "one alias call sends two events"
+        step1,
+        ["$create_alias", "$identify", ""],
+        "$create_alias, then (once settled) the callback's identify and its profile $set_once"
     );
     assert_eq!(out.names(), ["$create_alias", "$identify", "A"]);
-    assert_eq!(out.props(0)["alias"], "u1");
-    assert_eq!(out.props(0)["distinct_id"], dev(D1));
-    assert_eq!(out.props(1)["distinct_id"], "u1");
-    assert_eq!(out.props(1)["$anon_distinct_id"], dev(D1));
-    assert_eq!(out.props(1)["$user_id"], "u1");
-    let a = out.props(2);
+    assert_eq!(out.props(out.t(0))["alias"], "u1");
+    assert_eq!(out.props(out.t(0))["distinct_id"], dev(D1));
+    assert_eq!(out.props(out.t(1))["distinct_id"], "u1");
+    assert_eq!(out.props(out.t(1))["$anon_distinct_id"], dev(D1));
+    assert_eq!(out.props(out.t(1))["$user_id"], "u1");
+    let a = out.props(out.t(2));
     assert_eq!(
         a["distinct_id"],
         dev(D1),
         "alias keeps the local distinct_id"
     );
     assert_eq!(a["$user_id"], "u1");
+}
+
+#[test]
+fn sdk_alias_then_track_in_the_same_tick_sends_the_event_before_identify() {
+    // What signup code does: alias(U); track("Sign Up") in one function. The identify runs
+    // in the callback of the $create_alias request, so the event leaves without $user_id
+    // (conformance/recorded/alias-then-track.same-tick.*).
+    let steps = json!([
+        on("web", "alias", "u1"),
+        json!({"device": "web", "track": "Sign Up", "same_tick": true}),
+    ]);
+    for batch in [true, false] {
+        let text = json!({
+            "name": "alias then track",
+            "devices": { "web": { "device_id": D1, "config": { "batch_requests": batch } } },
+            "steps": steps,
+        })
+        .to_string();
+        let out = run_text(&text, RunConfig::new(Mode::Simplified));
+        let sign_up = out
+            .tracked()
+            .into_iter()
+            .find(|&i| out.name(i) == "Sign Up")
+            .unwrap();
+        let p = out.props(sign_up);
+        assert!(
+            p.get("$user_id").is_none(),
+            "batch {batch}: no $user_id yet"
+        );
+        assert_eq!(p["distinct_id"], dev(D1));
+        // S-DID: stored as the anonymous device, and nothing links it to u1.
+        assert_eq!(out.effect(sign_up), "none", "batch {batch}");
+        assert!(!out.together(&dev(D1), "u1"), "batch {batch}");
+        let order: Vec<&str> = out.names();
+        let expected: &[&str] = if batch {
+            // Batched: the callback's $identify is queued while Sign Up waits for the lock.
+            &["$create_alias", "$identify", "Sign Up"]
+        } else {
+            &["$create_alias", "Sign Up", "$identify"]
+        };
+        assert_eq!(order, expected, "batch {batch}");
+    }
 }
 
 #[test]
@@ -453,9 +536,9 @@ fn sdk_alias_equal_to_original_is_refused_and_behaves_as_identify() {
         ]),
     );
     assert_eq!(out.names(), ["$identify", "A"], "no $create_alias");
-    assert_eq!(out.props(0)["distinct_id"], "u1");
-    assert_eq!(out.props(0)["$anon_distinct_id"], dev(D1));
-    assert_eq!(out.props(1)["distinct_id"], "u1");
+    assert_eq!(out.props(out.t(0))["distinct_id"], "u1");
+    assert_eq!(out.props(out.t(0))["$anon_distinct_id"], dev(D1));
+    assert_eq!(out.props(out.t(1))["distinct_id"], "u1");
     // alias(current distinct_id) after identify: identify(u1) again, which sends nothing.
     let out = run(
         Mode::Legacy,
@@ -471,10 +554,10 @@ fn sdk_alias_with_explicit_original() {
         json!([json!({"device": "web", "alias": "e@x", "original": "u9"})]),
     );
     assert_eq!(out.names(), ["$create_alias", "$identify"]);
-    assert_eq!(out.props(0)["alias"], "e@x");
-    assert_eq!(out.props(0)["distinct_id"], "u9");
-    assert_eq!(out.props(1)["distinct_id"], "e@x");
-    assert_eq!(out.props(1)["$anon_distinct_id"], dev(D1));
+    assert_eq!(out.props(out.t(0))["alias"], "e@x");
+    assert_eq!(out.props(out.t(0))["distinct_id"], "u9");
+    assert_eq!(out.props(out.t(1))["distinct_id"], "e@x");
+    assert_eq!(out.props(out.t(1))["$anon_distinct_id"], dev(D1));
 }
 
 #[test]
@@ -626,11 +709,11 @@ fn sdk_register_adds_super_properties_and_sends_nothing() {
     assert!(out.step_events(1).is_empty());
     assert_eq!(out.names(), ["$identify", "A"]);
     assert_eq!(
-        out.props(0)["plan"],
+        out.props(out.t(0))["plan"],
         "pro",
         "$identify carries super properties"
     );
-    assert_eq!(out.props(1)["plan"], "pro");
+    assert_eq!(out.props(out.t(1))["plan"], "pro");
 }
 
 #[test]
@@ -649,9 +732,9 @@ fn sdk_register_can_overwrite_distinct_id_and_device_id() {
             on("web", "track", "B"),
         ]),
     );
-    assert_eq!(out.props(0)["distinct_id"], "$device:seg-1");
-    assert_eq!(out.props(0)["$device_id"], "seg-1");
-    assert_eq!(out.props(1)["$anon_distinct_id"], "$device:seg-1");
+    assert_eq!(out.props(out.t(0))["distinct_id"], "$device:seg-1");
+    assert_eq!(out.props(out.t(0))["$device_id"], "seg-1");
+    assert_eq!(out.props(out.t(1))["$anon_distinct_id"], "$device:seg-1");
     assert!(out.together("$device:seg-1", "u1"));
     assert!(
         !out.in_any_cluster(&dev(D1)),
@@ -676,11 +759,20 @@ fn sdk_people_set_is_queued_until_identify() {
         .copied()
         .filter(|&i| out.ev(i)["endpoint"] == "engage")
         .collect();
-    assert_eq!(engage.len(), 1, "flushed by identify");
+    assert_eq!(
+        engage.len(),
+        2,
+        "flushed by identify: the $set, then the init's $set_once"
+    );
     let rec = &out.ev(engage[0])["payload"];
     assert_eq!(rec["$distinct_id"], "u1");
     assert_eq!(rec["$token"], "demo-token");
-    assert_eq!(rec["$set"], json!({"plan": "pro"}));
+    assert_eq!(
+        rec["$set"],
+        json!({"$os": "Windows", "$browser": "Chrome", "$browser_version": 120, "plan": "pro"}),
+        "people.set adds the browser's $os, $browser and $browser_version"
+    );
+    assert!(out.ev(engage[1])["payload"].get("$set_once").is_some());
     assert!(
         s3.iter().any(|&i| out.name(i) == "$identify"),
         "identify still sends $identify"
@@ -700,7 +792,249 @@ fn sdk_people_set_after_identify_is_sent_at_once() {
     assert_eq!(s2.len(), 1);
     assert_eq!(out.ev(s2[0])["endpoint"], "engage");
     assert_eq!(out.ev(s2[0])["payload"]["$distinct_id"], "u1");
-    assert_eq!(out.ev(s2[0])["payload"]["$set"], json!({"a": 1}));
+    assert_eq!(out.ev(s2[0])["payload"]["$set"]["a"], 1);
+}
+
+#[test]
+fn sdk_track_properties_come_in_the_sdks_order_with_its_formats() {
+    // The order and values conformance/recorded/*.json show for mixpanel-browser 2.83.0.
+    let text = json!({
+        "name": "order",
+        "devices": { "web": { "device_id": D1, "config": { "batch_requests": false } } },
+        "steps": [
+            json!({"device": "web", "register": {"plan": "pro"}}),
+            json!({"device": "web", "track": "Buy", "after": "250ms", "properties": {"qty": 2}}),
+        ]
+    })
+    .to_string();
+    let out = run_text(&text, RunConfig::new(Mode::Simplified));
+    let p = out.props(0);
+    let keys: Vec<&str> = p.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "$os",
+            "$browser",
+            "$current_url",
+            "$browser_version",
+            "$screen_height",
+            "$screen_width",
+            "mp_lib",
+            "$lib_version",
+            "$insert_id",
+            "time",
+            "distinct_id",
+            "$device_id",
+            "$initial_referrer",
+            "$initial_referring_domain",
+            "plan",
+            "qty",
+            "token"
+        ]
+    );
+    assert_eq!(p["$lib_version"], "2.83.0");
+    // 16 characters of [0-9a-z], like cheap_guid().
+    let insert_id = p["$insert_id"].as_str().unwrap();
+    assert_eq!(insert_id.len(), 16);
+    assert!(insert_id
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()));
+    // Date.now() / 1000: step 1 at +1 s, step 2 250 ms later.
+    assert_eq!(p["time"], json!(1_767_258_001.25));
+    assert_eq!(p["$initial_referrer"], "$direct");
+}
+
+#[test]
+fn sdk_track_automatic_properties_follow_the_devices_browser() {
+    let text = json!({
+        "name": "browser",
+        "devices": { "mac": {
+            "os": "Mac OS X", "browser": "Safari", "browser_version": 17.4,
+            "url": "https://app.example.com/signup", "screen_width": 1440, "screen_height": 900,
+            "referrer": "https://www.google.com/search?q=x"
+        } },
+        "steps": [on("mac", "track", "A")]
+    })
+    .to_string();
+    let out = run_text(&text, RunConfig::new(Mode::Simplified));
+    let p = out.props(0);
+    assert_eq!(p["$os"], "Mac OS X");
+    assert_eq!(p["$browser"], "Safari");
+    assert_eq!(p["$browser_version"], 17.4);
+    assert_eq!(p["$current_url"], "https://app.example.com/signup");
+    assert_eq!(p["$screen_width"], 1440);
+    assert_eq!(p["$referrer"], "https://www.google.com/search?q=x");
+    assert_eq!(p["$referring_domain"], "www.google.com");
+    assert_eq!(p["$initial_referring_domain"], "www.google.com");
+}
+
+#[test]
+fn sdk_tick_a_step_settles_before_the_next_unless_same_tick() {
+    // alias's identify runs when the device settles: by the next step, or only at the end of
+    // the tick when the next step continues it.
+    let settled = run(
+        Mode::Simplified,
+        json!([on("web", "alias", "u1"), on("web", "track", "A")]),
+    );
+    let a = settled.props(settled.t(2));
+    assert_eq!(a["$user_id"], "u1", "settled: A carries the user id");
+    let same = run(
+        Mode::Simplified,
+        json!([
+            on("web", "alias", "u1"),
+            json!({"device": "web", "track": "A", "same_tick": true}),
+        ]),
+    );
+    let a = same
+        .tracked()
+        .into_iter()
+        .find(|&i| same.name(i) == "A")
+        .unwrap();
+    assert!(
+        same.props(a).get("$user_id").is_none(),
+        "same tick: not yet"
+    );
+    assert_eq!(
+        same.props(a)["time"],
+        same.props(same.t(0))["time"],
+        "the clock does not move within a tick"
+    );
+    // A same-tick step must follow a step of the same device.
+    let bad = json!({"name": "x", "steps": [on("web", "track", "A"),
+        json!({"device": "phone", "track": "B", "same_tick": true})]})
+    .to_string();
+    let e = idscope_core::scenario::parse(&bad, "t.json").unwrap_err();
+    assert_eq!(e.step, Some(2));
+    assert!(e.message.contains("same device"), "{}", e.message);
+}
+
+#[test]
+fn sdk_batch_sends_queued_events_and_profile_records_apart_when_settled() {
+    let steps = json!([
+        on("web", "visit", "Home"),
+        on("web", "identify", "u1"),
+        on("web", "track", "A"),
+    ]);
+    let batched = run(Mode::Original, steps.clone());
+    for i in batched.tracked() {
+        assert_eq!(batched.props(i)["mp_sent_by_lib_version"], "2.83.0");
+    }
+    // The events batcher flushed at the first settle, so at the second the profile
+    // batcher's timer is due first: /engage leaves before the $identify.
+    let step2: Vec<&str> = batched
+        .step_events(2)
+        .iter()
+        .map(|&i| batched.ev(i)["endpoint"].as_str().unwrap())
+        .collect();
+    assert_eq!(step2, ["engage", "track"]);
+    let text = json!({
+        "name": "nobatch",
+        "devices": { "web": { "device_id": D1, "config": { "batch_requests": false } } },
+        "steps": steps,
+    })
+    .to_string();
+    let unbatched = run_text(&text, RunConfig::new(Mode::Original));
+    assert!(unbatched.props(0).get("mp_sent_by_lib_version").is_none());
+    // Without batching identify sends its queued profile records, then $identify.
+    let step2: Vec<&str> = unbatched
+        .step_events(2)
+        .iter()
+        .map(|&i| unbatched.ev(i)["endpoint"].as_str().unwrap())
+        .collect();
+    assert_eq!(step2, ["engage", "track"]);
+    // One batch request per queue per settle.
+    let requests: BTreeSet<u64> = batched
+        .run
+        .events
+        .iter()
+        .map(|e| e.request as u64)
+        .collect();
+    assert_eq!(requests.len(), 4, "Page View; /engage; $identify; A");
+    // Queued events keep their own $insert_id, in one tick too.
+    let same_tick = run(
+        Mode::Simplified,
+        json!([
+            on("web", "alias", "u1"),
+            json!({"device": "web", "track": "A", "same_tick": true}),
+            json!({"device": "web", "track": "B", "same_tick": true}),
+        ]),
+    );
+    let ids: BTreeSet<&str> = same_tick
+        .tracked()
+        .into_iter()
+        .map(|i| same_tick.props(i)["$insert_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), same_tick.tracked().len(), "{ids:?}");
+}
+
+#[test]
+fn sdk_persist_older_storage_keeps_its_id_until_identify_adds_a_device_id() {
+    // conformance/recorded/legacy-pre-2.23-storage-then-identify.*
+    let text = json!({
+        "name": "old cookie",
+        "devices": { "web": { "storage": {
+            "distinct_id": "16b40fdbfe03-0d5e8f3a6c1b2e8-3c604504-1fa400-16b40fdc05b5",
+            "$initial_referrer": "$direct", "$initial_referring_domain": "$direct"
+        } } },
+        "steps": [on("web", "visit", "Home"), on("web", "login", "u1")]
+    })
+    .to_string();
+    let old = "16b40fdbfe03-0d5e8f3a6c1b2e8-3c604504-1fa400-16b40fdc05b5";
+    let out = run_text(&text, RunConfig::new(Mode::Original));
+    let pv = out.props(0);
+    assert_eq!(pv["distinct_id"], old);
+    assert!(
+        pv.get("$device_id").is_none(),
+        "no $device_id before identify"
+    );
+    let i = out.props(out.t(1));
+    assert_eq!(i["$anon_distinct_id"], old);
+    assert_eq!(i["$device_id"], old);
+    assert_eq!(i["$had_persisted_distinct_id"], true);
+    assert_eq!(out.run.device_ids["web"][0], old);
+    // Original: the old id is GUID-shaped under the lenient check, so it merges.
+    assert!(out.together(old, "u1"));
+}
+
+#[test]
+fn sdk_pageview_config_sends_a_page_view_at_load() {
+    let text = json!({
+        "name": "pageview",
+        "devices": { "web": { "device_id": D1, "config": { "track_pageview": true } } },
+        "steps": [on("web", "track", "A"), on("web", "track_pageview", true)]
+    })
+    .to_string();
+    let out = run_text(&text, RunConfig::new(Mode::Simplified));
+    assert_eq!(out.names(), ["$mp_web_page_view", "A", "$mp_web_page_view"]);
+    let load = out.props(0);
+    assert_eq!(load["$mp_autocapture"], true);
+    assert_eq!(load["current_url_path"], "/");
+    assert_eq!(load["current_domain"], "example.com");
+    assert!(out.props(out.t(2)).get("$mp_autocapture").is_none());
+}
+
+#[test]
+fn sdk_optout_stops_sending_and_opt_in_resumes_with_the_same_ids() {
+    let out = run(
+        Mode::Simplified,
+        json!([
+            on("web", "track", "A"),
+            on("web", "opt_out", true),
+            on("web", "track", "B"),
+            on("web", "opt_in", true),
+            on("web", "track", "C"),
+        ]),
+    );
+    assert_eq!(out.names(), ["A", "$opt_in", "C"]);
+    assert!(
+        out.step_events(3).is_empty(),
+        "nothing leaves while opted out"
+    );
+    assert_eq!(out.props(out.t(1))["distinct_id"], dev(D1));
+    assert!(out.run.steps[2]
+        .sdk_notes
+        .iter()
+        .any(|n| n.contains("opted out")));
 }
 
 #[test]
@@ -748,9 +1082,14 @@ fn p_visit_tracks_page_view_under_every_playbook() {
 fn p_signup_legacy_playbook_aliases_then_tracks() {
     let out = run(Mode::Legacy, json!([on("web", "signup", "alice")]));
     assert_eq!(out.calls(1), [r#"alias("alice")"#, r#"track("Sign Up")"#]);
+    // One tick: Sign Up is made before alias's callback identifies (SDK-ALIAS 2); batched,
+    // the callback's $identify still leaves first (SDK-BATCH).
     assert_eq!(out.names(), ["$create_alias", "$identify", "Sign Up"]);
-    assert_eq!(out.props(2)["distinct_id"], dev(D1));
-    assert_eq!(out.props(2)["$user_id"], "alice");
+    assert_eq!(out.props(out.t(2))["distinct_id"], dev(D1));
+    assert!(
+        out.props(out.t(2)).get("$user_id").is_none(),
+        "Sign Up has no $user_id"
+    );
 }
 
 #[test]
@@ -787,7 +1126,7 @@ fn p_signup_simplified_playbook_identifies_then_tracks() {
         [r#"identify("alice")"#, r#"track("Sign Up")"#]
     );
     assert_eq!(out.names(), ["$identify", "Sign Up"]);
-    assert_eq!(out.effect(1), "linked");
+    assert_eq!(out.effect(out.t(1)), "linked");
     assert!(out.has_cluster(&[&dev(D1), "alice"]));
 }
 
@@ -802,9 +1141,22 @@ fn p_signup_playbook_can_differ_from_the_mode() {
     assert_eq!(out.json["mode"], "simplified");
     assert_eq!(out.json["playbook"], "legacy");
     assert_eq!(out.calls(1), [r#"alias("alice")"#, r#"track("Sign Up")"#]);
-    // Under Simplified the alias flow still links: Sign Up carries $device_id and $user_id.
-    assert_eq!(out.effect(2), "linked");
-    assert_eq!(out.effect(0), "ignored");
+    // Under Simplified the alias flow loses the Sign Up: it leaves before the callback's
+    // identify, with $device_id and no $user_id, so it stays the anonymous device's.
+    let sign_up = out.t(2);
+    assert_eq!(out.name(sign_up), "Sign Up");
+    assert_eq!(out.effect(sign_up), "none");
+    assert_eq!(out.fin(sign_up), Some(dev(D1).as_str()));
+    assert_eq!(out.effect(out.t(0)), "ignored");
+    assert!(!out.together(&dev(D1), "alice"), "nothing links yet");
+    // The next event carries $user_id and links the device.
+    let out = run_cfg(
+        config,
+        json!([on("web", "signup", "alice"), on("web", "visit", "Home")]),
+    );
+    let visit = out.t(3);
+    assert_eq!(out.effect(visit), "linked");
+    assert!(out.together(&dev(D1), "alice"));
 }
 
 #[test]
@@ -813,7 +1165,7 @@ fn p_login_identifies_then_tracks_under_every_playbook() {
         let out = run(mode, json!([on("web", "login", "bob")]));
         assert_eq!(out.calls(1), [r#"identify("bob")"#, r#"track("Log In")"#]);
         assert_eq!(out.names(), ["$identify", "Log In"]);
-        assert_eq!(out.props(1)["distinct_id"], "bob");
+        assert_eq!(out.props(out.t(1))["distinct_id"], "bob");
     }
 }
 
@@ -912,8 +1264,8 @@ fn s_link_first_event_with_both_ids_links_retroactively() {
         out.names(),
         ["Page View", "$identify", "Log In", "Page View"]
     );
-    assert_eq!(out.effect(2), "linked");
-    assert_eq!(out.rule(2), "S-LINK");
+    assert_eq!(out.effect(out.t(2)), "linked");
+    assert_eq!(out.rule(out.t(2)), "S-LINK");
     assert_eq!(
         out.ingest(0),
         Some(dev(D1).as_str()),
@@ -924,8 +1276,12 @@ fn s_link_first_event_with_both_ids_links_retroactively() {
         Some("u1"),
         "retroactively attributed to the user"
     );
-    assert_eq!(out.effect(3), "none", "the same pair again: no effect");
-    assert_eq!(out.reason(3), None);
+    assert_eq!(
+        out.effect(out.t(3)),
+        "none",
+        "the same pair again: no effect"
+    );
+    assert_eq!(out.reason(out.t(3)), None);
     assert!(out.has_cluster(&[&dev(D1), "u1"]));
     // Before the linking step the device's event was the device's.
     let before = run_json(&out.run, 1);
@@ -991,7 +1347,7 @@ fn s_cluster_canonical_is_the_user_id_and_devices_accumulate() {
     );
     assert_eq!(out.clusters(), [set(&[&dev(D1), &dev(D2), "u1"])].into());
     assert!(out.cluster_json("u1").is_some(), "canonical is the user id");
-    for i in 0..out.events().len() {
+    for i in out.tracked() {
         assert_eq!(out.fin(i), Some("u1"));
     }
 }
@@ -1036,8 +1392,8 @@ fn s_cluster_two_user_ids_never_merge() {
 fn s_ignore_identify_event_does_not_link_by_default() {
     let out = run(Mode::Simplified, json!([on("web", "identify", "u1")]));
     assert_eq!(out.names(), ["$identify"]);
-    assert_eq!(out.effect(0), "ignored");
-    assert_eq!(out.rule(0), "S-IGNORE");
+    assert_eq!(out.effect(out.t(0)), "ignored");
+    assert_eq!(out.rule(out.t(0)), "S-IGNORE");
     assert!(!out.together(&dev(D1), "u1"));
 }
 
@@ -1119,11 +1475,11 @@ fn o_event_attribution_is_retroactive() {
     );
     assert_eq!(out.clusters(), [set(&[&dev(D1), "u1"])].into());
     let canonical = out.json["clusters"][0]["canonical"].as_str().unwrap();
-    for i in 0..out.events().len() {
+    for i in out.tracked() {
         assert_eq!(out.fin(i), Some(canonical), "event {i}");
     }
     assert_eq!(out.ingest(0), Some(dev(D1).as_str()));
-    assert_eq!(out.ingest(2), Some("u1"));
+    assert_eq!(out.ingest(out.t(2)), Some("u1"));
 }
 
 /// `$identify` as a raw payload with the HTTP-reference vocabulary.
@@ -1525,11 +1881,13 @@ fn o_canon_is_a_member_and_shared_by_all_events_of_the_cluster() {
             .map(|m| m.as_str().unwrap())
             .collect();
         assert!(members.contains(&c["canonical"].as_str().unwrap()));
-        let attributed = (0..out.events().len())
+        let attributed = out
+            .tracked()
+            .into_iter()
             .filter(|&i| out.fin(i) == c["canonical"].as_str())
             .count();
         assert_eq!(c["events"], attributed);
-        for i in 0..out.events().len() {
+        for i in out.tracked() {
             if out.ingest(i).is_some_and(|id| members.contains(&id)) {
                 assert_eq!(out.fin(i), c["canonical"].as_str(), "event {i}");
             }

@@ -52,7 +52,13 @@ fn action() -> impl Strategy<Value = Action> {
             .prop_map(|(alias, original)| Action::Alias { alias, original }),
         prop::option::of(non_empty()).prop_map(|device_id| Action::Reset { device_id }),
         props().prop_map(Action::Register),
+        props().prop_map(Action::RegisterOnce),
+        text().prop_map(Action::Unregister),
         props().prop_map(Action::PeopleSet),
+        props().prop_map(Action::PeopleSetOnce),
+        props().prop_map(Action::TrackPageview),
+        Just(Action::OptOut),
+        Just(Action::OptIn),
         text().prop_map(Action::Visit),
         text().prop_map(Action::Signup),
         text().prop_map(Action::Login),
@@ -74,14 +80,38 @@ fn step() -> impl Strategy<Value = Step> {
         action(),
         non_empty(),
         prop::option::of(text()),
-        prop_oneof![Just(1i64), 0i64..200_000, Just(86_400 * 3), Just(5400)],
+        prop_oneof![
+            Just(1000i64),
+            0i64..200_000_000,
+            Just(86_400_000 * 3),
+            Just(5_400_000),
+            1i64..999
+        ],
+        any::<bool>(),
     )
-        .prop_map(|(action, device, note, advance)| Step {
+        .prop_map(|(action, device, note, advance_ms, same_tick)| Step {
             device: action.needs_device().then_some(device),
             action,
             note,
-            advance,
+            advance_ms,
+            same_tick,
         })
+}
+
+/// `same_tick` only where the format allows it (after a step of the same device, not on a
+/// `send`), and then the clock does not move.
+fn legal_ticks(mut steps: Vec<Step>) -> Vec<Step> {
+    for i in 0..steps.len() {
+        let allowed =
+            i > 0 && steps[i].action.needs_device() && steps[i - 1].device == steps[i].device;
+        if !allowed {
+            steps[i].same_tick = false;
+        }
+        if steps[i].same_tick {
+            steps[i].advance_ms = 0;
+        }
+    }
+    steps
 }
 
 fn expect() -> impl Strategy<Value = Option<Expect>> {
@@ -127,10 +157,14 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                         .collect::<Vec<_>>(),
                 )),
             )
-                .prop_map(|(device_id, lib)| DeviceSpec { device_id, lib }),
+                .prop_map(|(device_id, lib)| DeviceSpec {
+                    device_id,
+                    lib,
+                    ..DeviceSpec::default()
+                }),
             0..3,
         ),
-        prop::collection::vec(step(), 0..8),
+        prop::collection::vec(step(), 0..8).prop_map(legal_ticks),
         expect(),
         prop::option::of(text()),
     )

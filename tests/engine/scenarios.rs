@@ -243,6 +243,7 @@ fn schema_requires_exactly_one_action_per_step() {
         "device",
         "note",
         "after",
+        "same_tick",
         "properties",
         "original",
         "endpoint",
@@ -252,7 +253,7 @@ fn schema_requires_exactly_one_action_per_step() {
     // Argument keys only go with their action.
     assert_eq!(
         step["dependentRequired"],
-        serde_json::json!({"properties": ["track"], "original": ["alias"], "endpoint": ["send"]})
+        serde_json::json!({"properties": ["track"], "original": ["alias"], "endpoint": ["send"], "same_tick": ["device"]})
     );
 }
 

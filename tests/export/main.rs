@@ -161,13 +161,14 @@ fn scopes_select_event_step_and_prefix() {
         serde_json::from_str::<Vec<Value>>(&e.text).unwrap()
     };
     assert_eq!(json(Scope::All).len(), run.events.len());
-    // Step 3 is the signup: $identify (flushing the queued profile first) and Sign Up.
+    // Step 3 is the signup: identify flushes the queued $set and the init's referrer
+    // $set_once, then $identify and Sign Up.
     let step3 = json(Scope::Step(3));
     let names: Vec<&str> = step3
         .iter()
         .map(|p| p["event"].as_str().unwrap_or("(profile)"))
         .collect();
-    assert_eq!(names, ["(profile)", "$identify", "Sign Up"]);
+    assert_eq!(names, ["(profile)", "(profile)", "$identify", "Sign Up"]);
     assert_eq!(json(Scope::Event(0)).len(), 1);
     assert_eq!(json(Scope::Until(1)).len(), 1);
     assert!(export(&run, &s, &Options::new(Format::Json, Scope::Step(99))).is_err());

@@ -49,7 +49,8 @@ fn step(device: &str, action: StepAction) -> Step {
         device: Some(device.into()),
         action,
         note: None,
-        advance: 1,
+        advance_ms: 1000,
+        same_tick: false,
     }
 }
 

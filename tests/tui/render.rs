@@ -205,7 +205,7 @@ fn identity_fields_and_changes_are_emphasised() {
     let t = draw(&mut app, 120, 40);
     let key = find(&t, "\"$user_id\"");
     assert!(modifiers(&t, key).contains(Modifier::BOLD | Modifier::UNDERLINED));
-    let plain = find(&t, "\"mp_lib\"");
+    let plain = find(&t, "\"$token\"");
     assert!(!modifiers(&t, plain).contains(Modifier::UNDERLINED));
     // Step 2 links the laptop into alice: her cluster is new and marked so.
     let new = find(&t, "+alice");

@@ -530,7 +530,8 @@ fn python(
     s.push_str("import os\n\nfrom mixpanel import Mixpanel\n\n");
     let _ = writeln!(s, "mp = Mixpanel({})", py_string(&scenario.token));
     let mut n = 0;
-    const AUTOMATIC: &[&str] = &["token", "time", "$insert_id", "mp_lib", "distinct_id"];
+    // What mixpanel-js added itself; the Python library adds its own.
+    let automatic = |k: &str| k == "distinct_id" || crate::sdk::mixpanel_js::AUTOMATIC.contains(&k);
     for p in payloads {
         let props = p.get("properties").and_then(Value::as_object);
         let get = |k: &str| {
@@ -609,7 +610,7 @@ fn python(
                 let mut out = Map::new();
                 if let Some(q) = props {
                     for (k, v) in q {
-                        if !AUTOMATIC.contains(&k.as_str()) {
+                        if !automatic(k) {
                             out.insert(k.clone(), v.clone());
                         }
                     }

@@ -5,7 +5,7 @@
 use crate::ids::IdSource;
 use crate::model::Choice;
 use crate::sdk::mixpanel_js::Device;
-use crate::sdk::{Context, SdkCall};
+use crate::sdk::{Context, Device as _, DeviceSpec, Request, SdkCall};
 use serde_json::{json, Map, Value};
 
 /// How the traffic is mixed.
@@ -120,24 +120,27 @@ const BROWSERS: &[(&str, &str)] = &[
     ("Windows", "Microsoft Edge"),
 ];
 
-/// Properties mixpanel-js adds to every event besides the identity ones (the SDK emulator
-/// leaves them out to keep scenario payloads short; exports have them, so lines are as long
-/// as a real export's). Derived from the device's name, so no random draw is spent on them.
-fn web_properties(props: &mut Map<String, Value>, device: &str) {
+/// The browser a generated device runs, picked by its name (so no random draw is spent on
+/// it): mixpanel-js puts it into every event's automatic properties.
+fn device_spec(device: &str) -> DeviceSpec {
     let pick = device
         .bytes()
         .fold(0usize, |a, b| a.wrapping_mul(31).wrapping_add(b.into()));
     let (os, browser) = BROWSERS[pick % BROWSERS.len()];
-    let path = props
-        .get("page")
-        .and_then(Value::as_str)
-        .map_or_else(|| "app".to_string(), str::to_lowercase);
-    props.insert("$os".into(), json!(os));
-    props.insert("$browser".into(), json!(browser));
-    props.insert(
-        "$current_url".into(),
-        json!(format!("https://example.com/{path}")),
-    );
+    DeviceSpec {
+        os: Some(os.into()),
+        browser: Some(browser.into()),
+        url: Some(format!(
+            "https://example.com/{}",
+            PAGES[pick % PAGES.len()].to_lowercase()
+        )),
+        // Each call's requests come back at once (no batching to wait for).
+        config: crate::sdk::InitConfig {
+            batch_requests: Some(false),
+            track_pageview: None,
+        },
+        ..DeviceSpec::default()
+    }
 }
 
 struct Generator<'w> {
@@ -168,24 +171,29 @@ impl Generator<'_> {
         }
         let mut ctx = Context {
             token: "demo-token",
-            time: self.time,
+            time_ms: self.time * 1000,
             ids: &mut self.ids,
             next_index: self.index,
         };
-        let (payloads, _) = self.devices[slot].call(&call, &mut ctx);
-        for p in payloads {
-            if p.endpoint == crate::model::Endpoint::Engage || self.index >= self.target {
+        let device = &mut self.devices[slot];
+        let mut requests: Vec<Request> = device.call(&call, &mut ctx).requests;
+        // The next call comes seconds later: the SDK's callbacks have run by then.
+        requests.extend(device.settle(&mut ctx));
+        for r in requests {
+            if r.endpoint == crate::model::Endpoint::Engage {
                 continue;
             }
-            let mut body = p.body;
-            if let Some(props) = body.get_mut("properties").and_then(Value::as_object_mut) {
-                // Raw exports carry no token.
-                props.shift_remove("token");
-                let device = &self.devices[slot].name;
-                web_properties(props, device);
-                props.insert("mp_processing_time_ms".into(), self.processed_at());
+            for mut body in r.payloads {
+                if self.index >= self.target {
+                    return Ok(());
+                }
+                if let Some(props) = body.get_mut("properties").and_then(Value::as_object_mut) {
+                    // Raw exports carry no token.
+                    props.shift_remove("token");
+                    props.insert("mp_processing_time_ms".into(), self.processed_at());
+                }
+                self.emit(&body)?;
             }
-            self.emit(&body)?;
         }
         Ok(())
     }
@@ -199,7 +207,15 @@ impl Generator<'_> {
         let name = format!("d{}", self.device_count);
         self.device_count += 1;
         let id = self.ids.device_id(&name, 0);
-        self.devices.push(Device::new(&name, id));
+        let mut device = Device::new(&name, id, &device_spec(&name));
+        let mut ctx = Context {
+            token: "demo-token",
+            time_ms: self.time * 1000,
+            ids: &mut self.ids,
+            next_index: self.index,
+        };
+        device.init(&mut ctx);
+        self.devices.push(device);
         self.devices.len() - 1
     }
 

@@ -31,10 +31,17 @@ impl IdSource {
         self.v4(&name).hyphenated().to_string()
     }
 
-    /// The `$insert_id` of the `index`-th payload: 32 hex digits, as Mixpanel allows.
+    /// The `$insert_id` of the `index`-th payload: 16 characters of `[0-9a-z]`, the shape
+    /// mixpanel-js gives it (`cheap_guid`: two base-36 halves of `Math.random()`).
     pub fn insert_id(&mut self, index: usize) -> String {
         let name = format!("insert\u{0}{index}");
-        self.v4(&name).simple().to_string()
+        let mut n = self.v4(&name).as_u128();
+        let mut out = [b'0'; 16];
+        for c in out.iter_mut().rev() {
+            *c = b"0123456789abcdefghijklmnopqrstuvwxyz"[(n % 36) as usize];
+            n /= 36;
+        }
+        String::from_utf8(out.to_vec()).expect("ASCII")
     }
 
     fn v4(&mut self, name: &str) -> Uuid {
@@ -70,10 +77,29 @@ mod tests {
 
     #[test]
     fn deterministic_ids_do_not_depend_on_the_rust_version() {
-        // Pinned value: SHA-1 (UUID v5) is specified, so this never changes.
-        let id = IdSource::deterministic("demo").device_id("web", 0);
-        assert_eq!(id.len(), 36);
-        assert_eq!(&id[14..15], "4");
-        assert_eq!(id, IdSource::deterministic("demo").device_id("web", 0));
+        // Pinned values: SHA-1 (UUID v5) is specified, so these never change.
+        let mut ids = IdSource::deterministic("demo");
+        assert_eq!(ids.device_id("web", 0), PINNED_DEVICE_ID);
+        assert_eq!(ids.insert_id(0), PINNED_INSERT_ID);
+    }
+
+    // Computed independently (Python's uuid5 with the namespace above, v4 bits set; the
+    // insert id as the UUID's integer in base 36, last 16 digits).
+    const PINNED_DEVICE_ID: &str = "489fe593-45a5-4564-baee-c180a006d3c8";
+    const PINNED_INSERT_ID: &str = "8kyvwgka5w14tw5j";
+
+    #[test]
+    fn insert_ids_have_the_sdk_shape() {
+        let mut ids = IdSource::deterministic("demo");
+        for i in 0..200 {
+            let id = ids.insert_id(i);
+            assert_eq!(id.len(), 16, "{id}");
+            assert!(
+                id.bytes()
+                    .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()),
+                "{id}"
+            );
+        }
+        assert_ne!(ids.insert_id(0), ids.insert_id(1));
     }
 }

@@ -39,7 +39,13 @@ pub fn expand(action: &Action, playbook: Mode, device: Option<&dyn Device>) -> V
             device_id: device_id.clone(),
         }],
         Action::Register(p) => vec![SdkCall::Register(p.clone())],
+        Action::RegisterOnce(p) => vec![SdkCall::RegisterOnce(p.clone())],
+        Action::Unregister(k) => vec![SdkCall::Unregister(k.clone())],
         Action::PeopleSet(p) => vec![SdkCall::PeopleSet(p.clone())],
+        Action::PeopleSetOnce(p) => vec![SdkCall::PeopleSetOnce(p.clone())],
+        Action::TrackPageview(p) => vec![SdkCall::TrackPageview(p.clone())],
+        Action::OptOut => vec![SdkCall::OptOut],
+        Action::OptIn => vec![SdkCall::OptIn],
         // P-VISIT: the same under every playbook.
         Action::Visit(page) => {
             let mut properties = Map::new();
@@ -114,13 +120,20 @@ mod tests {
             calls(s(), Mode::Simplified, None),
             [r#"identify("alice")"#, r#"track("Sign Up")"#]
         );
-        let anon = Browser::new("web", "d1".into());
+        let anon = Browser::new("web", "d1".into(), &Default::default());
         assert_eq!(
             calls(s(), Mode::Original, Some(&anon)),
             [r#"identify("alice")"#, r#"track("Sign Up")"#]
         );
         let mut known = anon.clone();
-        known.supers.insert("$user_id".into(), "bob".into());
+        let mut ids = crate::ids::IdSource::deterministic("t");
+        let mut ctx = crate::sdk::Context {
+            token: "t",
+            time_ms: 0,
+            ids: &mut ids,
+            next_index: 0,
+        };
+        known.call(&SdkCall::Identify("bob".into()), &mut ctx);
         assert_eq!(
             calls(s(), Mode::Original, Some(&known)),
             ["reset()", r#"identify("alice")"#, r#"track("Sign Up")"#],

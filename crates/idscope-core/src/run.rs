@@ -8,7 +8,7 @@ use crate::playbook;
 use crate::resolver::{Cluster, Resolver, Verdict};
 use crate::rules::RuleId;
 use crate::scenario::{Action, Scenario};
-use crate::sdk::{Context, Device, Payload, Profile};
+use crate::sdk::{Context, Device, Payload, Request};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -22,6 +22,8 @@ pub struct StepRecord {
     pub action: &'static str,
     /// The SDK calls the step made (an intent shows its expansion), or `POST /endpoint`.
     pub calls: Vec<String>,
+    /// The same SDK calls as values (none for a raw `send`).
+    pub sdk_calls: Vec<crate::sdk::SdkCall>,
     /// The playbook rule that expanded an intent.
     pub playbook_rule: Option<RuleId>,
     /// Indices of the payloads the step sent.
@@ -29,8 +31,8 @@ pub struct StepRecord {
     pub note: Option<String>,
     /// What the SDK refused or skipped ("identify refused: …").
     pub sdk_notes: Vec<String>,
-    /// Unix seconds.
-    pub time: i64,
+    /// Wall-clock time of the step, in milliseconds since the epoch.
+    pub time_ms: i64,
 }
 
 /// One payload and the resolver's verdict on it.
@@ -38,6 +40,8 @@ pub struct StepRecord {
 pub struct EventRecord {
     pub index: usize,
     pub step: usize,
+    /// Which HTTP request (0-based, over the run) carried it: a batch carries several.
+    pub request: usize,
     pub payload: Payload,
     pub verdict: Verdict,
 }
@@ -65,14 +69,18 @@ impl Run {
         let mut devices: BTreeMap<String, Box<dyn Device>> = BTreeMap::new();
         let mut steps = Vec::with_capacity(scenario.steps.len());
         let mut events: Vec<EventRecord> = Vec::new();
-        let mut time = scenario.start;
+        let mut requests = 0usize;
+        // Payloads the SDKs have built so far (queued ones too): numbers the `$insert_id`s.
+        let mut built = 0usize;
+        let mut time_ms = scenario.start.saturating_mul(1000);
         for (i, step) in scenario.steps.iter().enumerate() {
-            time = time.saturating_add(step.advance);
+            time_ms = time_ms.saturating_add(step.advance_ms);
             let number = i + 1;
             let first = events.len();
             let mut calls = Vec::new();
+            let mut sdk_calls = Vec::new();
             let mut sdk_notes = Vec::new();
-            let mut sent: Vec<Payload> = Vec::new();
+            let mut sent: Vec<Request> = Vec::new();
             match &step.action {
                 Action::Send { payloads, endpoint } => {
                     calls.push(format!(
@@ -84,32 +92,43 @@ impl Run {
                             String::new()
                         }
                     ));
-                    sent.extend(payloads.iter().map(|body| Payload {
+                    sent.push(Request {
                         endpoint: *endpoint,
-                        body: body.clone(),
-                    }));
+                        payloads: payloads.clone(),
+                    });
                 }
                 action => {
                     let name = step.device.as_deref().unwrap_or("default");
-                    let device = devices.entry(name.to_string()).or_insert_with(|| {
-                        let spec = scenario.devices.get(name);
-                        let pinned = spec.and_then(|d| d.device_id.clone());
-                        let profile = spec.map_or(Profile::default(), |d| d.profile());
-                        profile.device(name, pinned.unwrap_or_else(|| ids.device_id(name, 0)))
-                    });
+                    let mut ctx = Context {
+                        token: &scenario.token,
+                        time_ms,
+                        ids: &mut ids,
+                        next_index: built,
+                    };
+                    let device = match devices.entry(name.to_string()) {
+                        std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+                        std::collections::btree_map::Entry::Vacant(v) => {
+                            // SDK-INIT: the page loads on the device's first step.
+                            let spec = scenario.devices.get(name).cloned().unwrap_or_default();
+                            let first_id = spec
+                                .device_id
+                                .clone()
+                                .unwrap_or_else(|| ctx.ids.device_id(name, 0));
+                            let mut d = spec.profile().device(name, first_id, &spec);
+                            let init = d.init(&mut ctx);
+                            sdk_notes.extend(init.notes);
+                            sent.extend(init.requests);
+                            v.insert(d)
+                        }
+                    };
                     let expanded = playbook::expand(action, config.playbook(), Some(&**device));
                     for call in &expanded {
                         calls.push(call.to_string());
-                        let mut ctx = Context {
-                            token: &scenario.token,
-                            time,
-                            ids: &mut ids,
-                            next_index: first + sent.len(),
-                        };
-                        let (payloads, note) = device.call(call, &mut ctx);
-                        sent.extend(payloads);
-                        sdk_notes.extend(note);
+                        let out = device.call(call, &mut ctx);
+                        sent.extend(out.requests);
+                        sdk_notes.extend(out.notes);
                     }
+                    sdk_calls.clone_from(&expanded);
                     if expanded.is_empty() {
                         sdk_notes.push(format!(
                             "the {} playbook makes no SDK call for `{}`",
@@ -117,28 +136,43 @@ impl Run {
                             action.key()
                         ));
                     }
+                    // Between steps the device settles (callbacks run, batches flush),
+                    // unless the next step continues this tick.
+                    let next_same_tick = scenario.steps.get(i + 1).is_some_and(|n| n.same_tick);
+                    if !next_same_tick {
+                        sent.extend(device.settle(&mut ctx));
+                    }
+                    built = ctx.next_index;
                 }
             }
-            for payload in sent {
-                let index = events.len();
-                let verdict = resolver.resolve(index as u32, payload.endpoint, &payload.body);
-                events.push(EventRecord {
-                    index,
-                    step: number,
-                    payload,
-                    verdict,
-                });
+            for request in sent {
+                for body in request.payloads {
+                    let index = events.len();
+                    let verdict = resolver.resolve(index as u32, request.endpoint, &body);
+                    events.push(EventRecord {
+                        index,
+                        step: number,
+                        request: requests,
+                        payload: Payload {
+                            endpoint: request.endpoint,
+                            body,
+                        },
+                        verdict,
+                    });
+                }
+                requests += 1;
             }
             steps.push(StepRecord {
                 number,
                 device: step.device.clone(),
                 action: step.action.key(),
                 calls,
+                sdk_calls,
                 playbook_rule: playbook::rule_for(&step.action),
                 events: first..events.len(),
                 note: step.note.clone(),
                 sdk_notes,
-                time,
+                time_ms,
             });
         }
         let device_ids = devices
@@ -215,11 +249,29 @@ impl Run {
         (get("$device_id"), get("$user_id"))
     }
 
-    /// The event name, or `$set` for a profile record.
+    /// The event name, or "(profile $set)" (its operation) for a profile record.
     pub fn event_name(&self, event: usize) -> String {
         let p = &self.events[event].payload;
         if p.endpoint == Endpoint::Engage {
-            return "(profile $set)".into();
+            let op = p
+                .body
+                .as_object()
+                .and_then(|o| {
+                    o.keys().find(|k| {
+                        !matches!(
+                            k.as_str(),
+                            "$token"
+                                | "$distinct_id"
+                                | "$device_id"
+                                | "$user_id"
+                                | "$had_persisted_distinct_id"
+                                | "$ip"
+                                | "$time"
+                        )
+                    })
+                })
+                .map_or("update", |k| k.as_str());
+            return format!("(profile {op})");
         }
         match p.body.get("event") {
             Some(Value::String(s)) => s.clone(),

@@ -31,14 +31,10 @@ pub fn to_value(s: &Scenario) -> Value {
     top.insert("start".into(), Value::String(format_start(s.start)));
     let mut devices = Map::new();
     for (name, spec) in &s.devices {
-        let mut d = Map::new();
-        if let Some(id) = &spec.device_id {
-            d.insert("device_id".into(), Value::String(id.clone()));
-        }
-        if let Some(lib) = &spec.lib {
-            d.insert("lib".into(), Value::String(lib.clone()));
-        }
-        devices.insert(name.clone(), Value::Object(d));
+        devices.insert(
+            name.clone(),
+            serde_json::to_value(spec).expect("a device serializes"),
+        );
     }
     top.insert("devices".into(), Value::Object(devices));
     top.insert(
@@ -91,8 +87,31 @@ pub fn step_value(step: &Step) -> Value {
         Action::Register(p) => {
             m.insert("register".into(), Value::Object(p.clone()));
         }
+        Action::RegisterOnce(p) => {
+            m.insert("register_once".into(), Value::Object(p.clone()));
+        }
+        Action::Unregister(k) => {
+            m.insert("unregister".into(), s(k));
+        }
         Action::PeopleSet(p) => {
             m.insert("people_set".into(), Value::Object(p.clone()));
+        }
+        Action::PeopleSetOnce(p) => {
+            m.insert("people_set_once".into(), Value::Object(p.clone()));
+        }
+        Action::TrackPageview(p) => {
+            let v = if p.is_empty() {
+                Value::Bool(true)
+            } else {
+                Value::Object(p.clone())
+            };
+            m.insert("track_pageview".into(), v);
+        }
+        Action::OptOut => {
+            m.insert("opt_out".into(), Value::Bool(true));
+        }
+        Action::OptIn => {
+            m.insert("opt_in".into(), Value::Bool(true));
         }
         Action::Visit(page) => {
             m.insert("visit".into(), s(page));
@@ -117,8 +136,10 @@ pub fn step_value(step: &Step) -> Value {
             }
         }
     }
-    if step.advance != 1 {
-        m.insert("after".into(), Value::String(format_after(step.advance)));
+    if step.same_tick {
+        m.insert("same_tick".into(), Value::Bool(true));
+    } else if step.advance_ms != 1000 {
+        m.insert("after".into(), Value::String(format_after(step.advance_ms)));
     }
     if let Some(n) = &step.note {
         m.insert("note".into(), s(n));
@@ -126,16 +147,25 @@ pub fn step_value(step: &Step) -> Value {
     Value::Object(m)
 }
 
-/// `after` for a clock advance in seconds: the largest unit that divides it exactly
-/// ("30s", "5m", "2h", "1d"). Negative advances cannot be written and are clamped to "0s".
-pub fn format_after(seconds: i64) -> String {
-    let n = seconds.max(0);
-    for (unit, scale) in [('d', 86_400), ('h', 3_600), ('m', 60)] {
-        if n > 0 && n % scale == 0 {
+/// `after` for a clock advance in milliseconds: the largest unit that divides it exactly
+/// ("250ms", "30s", "5m", "2h", "1d"). Negative advances cannot be written and are clamped
+/// to "0s".
+pub fn format_after(ms: i64) -> String {
+    let n = ms.max(0);
+    if n == 0 {
+        return "0s".into();
+    }
+    for (unit, scale) in [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1000),
+    ] {
+        if n % scale == 0 {
             return format!("{}{unit}", n / scale);
         }
     }
-    format!("{n}s")
+    format!("{n}ms")
 }
 
 /// `start` as RFC 3339 in UTC, e.g. `2026-01-01T09:00:00Z`.
@@ -152,12 +182,14 @@ mod tests {
 
     #[test]
     fn after_picks_the_largest_exact_unit() {
-        assert_eq!(format_after(30), "30s");
-        assert_eq!(format_after(300), "5m");
-        assert_eq!(format_after(7200), "2h");
-        assert_eq!(format_after(86_400), "1d");
-        assert_eq!(format_after(90), "90s");
-        assert_eq!(format_after(5400), "90m");
+        assert_eq!(format_after(30_000), "30s");
+        assert_eq!(format_after(300_000), "5m");
+        assert_eq!(format_after(7_200_000), "2h");
+        assert_eq!(format_after(86_400_000), "1d");
+        assert_eq!(format_after(90_000), "90s");
+        assert_eq!(format_after(5_400_000), "90m");
+        assert_eq!(format_after(250), "250ms");
+        assert_eq!(format_after(1_500), "1500ms");
         assert_eq!(format_after(0), "0s");
     }
 

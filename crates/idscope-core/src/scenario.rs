@@ -5,8 +5,8 @@
 //! action per step, `device` on device actions, `after` syntax) and names the step.
 
 use crate::expect::Expect;
-use crate::model::{Choice, Endpoint};
-use crate::sdk::Profile;
+use crate::model::Endpoint;
+pub use crate::sdk::DeviceSpec;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -30,34 +30,16 @@ pub struct Scenario {
     pub schema: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeviceSpec {
-    /// Pins the device's first id; later ids (after reset) are generated.
-    pub device_id: Option<String>,
-    /// The SDK the device runs ([`Profile`] by its `mp_lib` name); mixpanel-js (`"web"`)
-    /// when absent. An unknown name is refused where it is written.
-    #[serde(default, deserialize_with = "lib_name")]
-    pub lib: Option<String>,
-}
-
-impl DeviceSpec {
-    /// The SDK profile `lib` names (checked when the scenario is parsed).
-    pub fn profile(&self) -> Profile {
-        self.lib
-            .as_deref()
-            .and_then(Profile::parse)
-            .unwrap_or_default()
-    }
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     pub device: Option<String>,
     pub action: Action,
     pub note: Option<String>,
-    /// Seconds the clock advances before this step (default 1).
-    pub advance: i64,
+    /// Milliseconds the clock advances before this step (default 1000; 0 in the same tick).
+    pub advance_ms: i64,
+    /// The step runs in the same JavaScript tick as the previous one (same device): nothing
+    /// the SDK scheduled runs in between, and the clock does not move.
+    pub same_tick: bool,
 }
 
 /// One step's action (docs/scenario-format.md §1 table).
@@ -76,7 +58,14 @@ pub enum Action {
         device_id: Option<String>,
     },
     Register(Map<String, Value>),
+    RegisterOnce(Map<String, Value>),
+    Unregister(String),
     PeopleSet(Map<String, Value>),
+    PeopleSetOnce(Map<String, Value>),
+    /// `track_pageview(properties)`.
+    TrackPageview(Map<String, Value>),
+    OptOut,
+    OptIn,
     Visit(String),
     Signup(String),
     Login(String),
@@ -96,7 +85,13 @@ impl Action {
             Action::Alias { .. } => "alias",
             Action::Reset { .. } => "reset",
             Action::Register(_) => "register",
+            Action::RegisterOnce(_) => "register_once",
+            Action::Unregister(_) => "unregister",
             Action::PeopleSet(_) => "people_set",
+            Action::PeopleSetOnce(_) => "people_set_once",
+            Action::TrackPageview(_) => "track_pageview",
+            Action::OptOut => "opt_out",
+            Action::OptIn => "opt_in",
             Action::Visit(_) => "visit",
             Action::Signup(_) => "signup",
             Action::Login(_) => "login",
@@ -147,6 +142,7 @@ pub const STEP_KEYS: &[&str] = &[
     "device",
     "note",
     "after",
+    "same_tick",
     "track",
     "properties",
     "identify",
@@ -154,7 +150,13 @@ pub const STEP_KEYS: &[&str] = &[
     "original",
     "reset",
     "register",
+    "register_once",
+    "unregister",
     "people_set",
+    "people_set_once",
+    "track_pageview",
+    "opt_out",
+    "opt_in",
     "visit",
     "signup",
     "login",
@@ -198,6 +200,7 @@ struct RawStep {
     note: Option<String>,
     #[serde(default, deserialize_with = "after_value")]
     after: Option<i64>,
+    same_tick: Option<bool>,
     track: Option<String>,
     properties: Option<Map<String, Value>>,
     identify: Option<String>,
@@ -205,7 +208,13 @@ struct RawStep {
     original: Option<String>,
     reset: Option<ResetValue>,
     register: Option<Map<String, Value>>,
+    register_once: Option<Map<String, Value>>,
+    unregister: Option<String>,
     people_set: Option<Map<String, Value>>,
+    people_set_once: Option<Map<String, Value>>,
+    track_pageview: Option<PageviewValue>,
+    opt_out: Option<LogoutValue>,
+    opt_in: Option<LogoutValue>,
     visit: Option<String>,
     signup: Option<String>,
     login: Option<String>,
@@ -227,8 +236,17 @@ struct PinnedReset {
     device_id: String,
 }
 
+/// `true` for a flag action (`logout`, `opt_out`, `opt_in`).
 #[derive(Deserialize)]
 struct LogoutValue(bool);
+
+/// `track_pageview`: `true`, or the properties to send with it.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PageviewValue {
+    Flag(bool),
+    Properties(Map<String, Value>),
+}
 
 /// Parses a scenario from its text. `file` names it in errors.
 pub fn parse(text: &str, file: &str) -> Result<Scenario, LoadError> {
@@ -318,6 +336,15 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, LoadError> {
         .enumerate()
         .map(|(i, s)| Step::from_raw(s).map_err(|m| err(Some(i + 1), m)))
         .collect::<Result<Vec<_>, _>>()?;
+    for (i, step) in steps.iter().enumerate().filter(|(_, s)| s.same_tick) {
+        let previous = i.checked_sub(1).map(|p| &steps[p]);
+        if previous.is_none_or(|p| p.device != step.device) {
+            return Err(err(
+                Some(i + 1),
+                "`same_tick` continues the previous step's tick, so the previous step must be on the same device; expected it right after a step of that device".into(),
+            ));
+        }
+    }
     Ok(Scenario {
         name: raw.name,
         description: raw.description,
@@ -447,7 +474,7 @@ fn explain_serde(e: &serde_json::Error) -> String {
     )
     .replace(
         "struct DeviceSpec",
-        "a device object {\"device_id\": \"…\"}",
+        "a device object {\"device_id\": \"…\", \"lib\": \"web\", …}",
     )
     .replace("struct Knobs", "a knobs object")
     .replace("struct PinnedReset", "{\"device_id\": \"…\"}")
@@ -481,29 +508,12 @@ fn start_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::
     })
 }
 
-/// `lib`: the name of an emulated SDK.
-fn lib_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    let s = String::deserialize(d)?;
-    if Profile::parse(&s).is_some() {
-        return Ok(Some(s));
-    }
-    let known: Vec<String> = Profile::ALL
-        .iter()
-        .map(|p| format!("\"{}\" ({})", p.name(), p.help()))
-        .collect();
-    Err(serde::de::Error::custom(format!(
-        "{} is not an SDK idscope emulates; expected {}",
-        crate::text::quoted(&s),
-        known.join(", ")
-    )))
-}
-
-/// `after`: a whole number and a unit, as seconds.
+/// `after`: a whole number and a unit, as milliseconds.
 fn after_value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let s = String::deserialize(d)?;
     parse_after(&s).map(Some).ok_or_else(|| {
         serde::de::Error::custom(format!(
-            "{} is not a delay; expected a whole number and a unit, like \"30s\", \"5m\", \"2h\" or \"1d\"",
+            "{} is not a delay; expected a whole number and a unit, like \"250ms\", \"30s\", \"5m\", \"2h\" or \"1d\"",
             crate::text::quoted(&s)
         ))
     })
@@ -514,22 +524,27 @@ fn parse_start(s: &str) -> Option<i64> {
     Some(t.unix_timestamp())
 }
 
-/// Parses `after`: a whole number followed by `s`, `m`, `h` or `d`.
+/// Parses `after`: a whole number followed by `ms`, `s`, `m`, `h` or `d`, as milliseconds.
 pub fn parse_after(s: &str) -> Option<i64> {
-    let unit = s.chars().last()?;
-    let digits = &s[..s.len() - unit.len_utf8()];
+    let (digits, scale) = if let Some(d) = s.strip_suffix("ms") {
+        (d, 1)
+    } else {
+        let unit = s.chars().last()?;
+        let scale = match unit {
+            's' => 1000,
+            'm' => 60_000,
+            'h' => 3_600_000,
+            'd' => 86_400_000,
+            _ => return None,
+        };
+        (&s[..s.len() - unit.len_utf8()], scale)
+    };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let n: i64 = digits.parse().ok()?;
-    let scale = match unit {
-        's' => 1,
-        'm' => 60,
-        'h' => 3600,
-        'd' => 86_400,
-        _ => return None,
-    };
-    n.checked_mul(scale).filter(|v| *v <= 100 * 365 * 86_400)
+    n.checked_mul(scale)
+        .filter(|v| *v <= 100 * 365 * 86_400_000)
 }
 
 impl Step {
@@ -574,8 +589,41 @@ impl Step {
         if let Some(p) = raw.register {
             found.push(("register", Action::Register(p)));
         }
+        if let Some(p) = raw.register_once {
+            found.push(("register_once", Action::RegisterOnce(p)));
+        }
+        if let Some(k) = raw.unregister {
+            found.push(("unregister", Action::Unregister(k)));
+        }
         if let Some(p) = raw.people_set {
             found.push(("people_set", Action::PeopleSet(p)));
+        }
+        if let Some(p) = raw.people_set_once {
+            found.push(("people_set_once", Action::PeopleSetOnce(p)));
+        }
+        if let Some(v) = raw.track_pageview {
+            let props = match v {
+                PageviewValue::Flag(true) => Map::new(),
+                PageviewValue::Flag(false) => {
+                    return Err(
+                        "`track_pageview` is false; expected `true` or an object of properties"
+                            .into(),
+                    )
+                }
+                PageviewValue::Properties(p) => p,
+            };
+            found.push(("track_pageview", Action::TrackPageview(props)));
+        }
+        for (key, flag, action) in [
+            ("opt_out", raw.opt_out, Action::OptOut),
+            ("opt_in", raw.opt_in, Action::OptIn),
+        ] {
+            if let Some(LogoutValue(flag)) = flag {
+                if !flag {
+                    return Err(format!("`{key}` is false; expected `true`"));
+                }
+                found.push((key, action));
+            }
         }
         if let Some(page) = raw.visit {
             found.push(("visit", Action::Visit(page)));
@@ -632,7 +680,7 @@ impl Step {
         let action = match found.len() {
             0 => {
                 return Err(
-                    "the step has no action; expected one of `track`, `identify`, `alias`, `reset`, `register`, `people_set`, `visit`, `signup`, `login`, `logout`, `send`"
+                    "the step has no action; expected one of `track`, `identify`, `alias`, `reset`, `register`, `register_once`, `unregister`, `people_set`, `people_set_once`, `track_pageview`, `opt_out`, `opt_in`, `visit`, `signup`, `login`, `logout`, `send`"
                         .into(),
                 )
             }
@@ -679,12 +727,27 @@ impl Step {
             }
             _ => {}
         }
-        let advance = raw.after.unwrap_or(1);
+        let same_tick = raw.same_tick.unwrap_or(false);
+        if same_tick && raw.after.is_some() {
+            return Err(
+                "`after` and `same_tick` contradict each other: a step in the same tick happens at the same time; expected one of them"
+                    .into(),
+            );
+        }
+        if same_tick && !action.needs_device() {
+            return Err("`send` goes straight to the API and has no tick; expected no `same_tick` on a `send` step".into());
+        }
+        let advance_ms = if same_tick {
+            0
+        } else {
+            raw.after.unwrap_or(1000)
+        };
         Ok(Step {
             device: raw.device,
             action,
             note: raw.note,
-            advance,
+            advance_ms,
+            same_tick,
         })
     }
 }
@@ -749,10 +812,12 @@ mod tests {
 
     #[test]
     fn after_units() {
-        assert_eq!(parse_after("30s"), Some(30));
-        assert_eq!(parse_after("5m"), Some(300));
-        assert_eq!(parse_after("2h"), Some(7200));
-        assert_eq!(parse_after("1d"), Some(86400));
+        assert_eq!(parse_after("250ms"), Some(250));
+        assert_eq!(parse_after("30s"), Some(30_000));
+        assert_eq!(parse_after("5m"), Some(300_000));
+        assert_eq!(parse_after("2h"), Some(7_200_000));
+        assert_eq!(parse_after("1d"), Some(86_400_000));
+        assert_eq!(parse_after("ms"), None);
         assert_eq!(parse_after("1"), None);
         assert_eq!(parse_after("s"), None);
         assert_eq!(parse_after("-1s"), None);

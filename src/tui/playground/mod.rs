@@ -233,7 +233,8 @@ pub fn make_step(kind: &str, device: Option<String>, text: &str) -> Step {
         device: if action.needs_device() { device } else { None },
         action,
         note: None,
-        advance: 1,
+        advance_ms: 1000,
+        same_tick: false,
     }
 }
 

@@ -19,6 +19,11 @@ pub const IDENTITY_KEYS: &[&str] = &[
     "$distinct_id",
 ];
 
+/// Text from a payload, made safe for the terminal (no JSON quoting).
+fn quoted_plain(s: &str) -> String {
+    idscope_core::text::visible(s).into_owned()
+}
+
 fn quoted(s: &str) -> String {
     let json = serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"));
     idscope_core::text::visible(&json).into_owned()
@@ -27,8 +32,49 @@ fn quoted(s: &str) -> String {
 /// The value as indented lines (two spaces per level), starting at `indent`.
 pub fn lines(value: &Value, theme: &Theme, indent: usize) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    emit(value, theme, indent, Vec::new(), false, false, &mut out);
+    emit(
+        value,
+        theme,
+        indent,
+        Vec::new(),
+        false,
+        false,
+        &[],
+        &mut out,
+    );
     out
+}
+
+/// As [`lines`], but in the event's `properties` each run of keys listed in `fold` (what
+/// the SDK adds by itself) shrinks to one dim line, so the identity fields stay in view.
+pub fn lines_folding(
+    value: &Value,
+    theme: &Theme,
+    indent: usize,
+    fold: &[&str],
+) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    emit(
+        value,
+        theme,
+        indent,
+        Vec::new(),
+        false,
+        false,
+        fold,
+        &mut out,
+    );
+    out
+}
+
+/// "… 10 automatic properties ($os … time)" for a folded run of keys.
+fn folded(keys: &[&str]) -> String {
+    match keys {
+        [one] => format!("… {one}"),
+        [a, b] => format!("… {a}, {b}"),
+        [first, .., last] => format!("… {} automatic properties ({first} … {last})", keys.len()),
+        [] => String::new(),
+    }
 }
 
 fn scalar(v: &Value, theme: &Theme, emph: bool) -> Span<'static> {
@@ -49,6 +95,8 @@ fn scalar(v: &Value, theme: &Theme, emph: bool) -> Span<'static> {
     )
 }
 
+/// One value's lines. `fold` applies to the object under a `properties` key.
+#[allow(clippy::too_many_arguments)]
 fn emit(
     v: &Value,
     theme: &Theme,
@@ -56,6 +104,7 @@ fn emit(
     mut prefix: Vec<Span<'static>>,
     comma: bool,
     emph: bool,
+    fold: &[&str],
     out: &mut Vec<Line<'static>>,
 ) {
     let pad = " ".repeat(indent);
@@ -75,7 +124,22 @@ fn emit(
             prefix.push(Span::styled("{", p));
             out.push(Line::from(prefix));
             let n = map.len();
+            let mut run: Vec<&str> = Vec::new();
+            let flush = |run: &mut Vec<&str>, out: &mut Vec<Line<'static>>| {
+                if !run.is_empty() {
+                    out.push(Line::from(vec![
+                        Span::raw(" ".repeat(indent + 2)),
+                        Span::styled(quoted_plain(&folded(run)), theme.label),
+                    ]));
+                    run.clear();
+                }
+            };
             for (i, (k, child)) in map.iter().enumerate() {
+                if fold.contains(&k.as_str()) {
+                    run.push(k.as_str());
+                    continue;
+                }
+                flush(&mut run, out);
                 let e = emph || IDENTITY_KEYS.contains(&k.as_str());
                 let key_style = if e {
                     theme.json_key.patch(theme.identity)
@@ -87,8 +151,10 @@ fn emit(
                     Span::styled(quoted(k), key_style),
                     Span::styled(": ", p),
                 ];
-                emit(child, theme, indent + 2, pre, i + 1 < n, e, out);
+                let inner = if k == "properties" { fold } else { &[] };
+                emit(child, theme, indent + 2, pre, i + 1 < n, e, inner, out);
             }
+            flush(&mut run, out);
             tail(out, "}");
         }
         Value::Array(items) if !items.is_empty() => {
@@ -96,7 +162,16 @@ fn emit(
             out.push(Line::from(prefix));
             let n = items.len();
             for (i, child) in items.iter().enumerate() {
-                emit(child, theme, indent + 2, Vec::new(), i + 1 < n, emph, out);
+                emit(
+                    child,
+                    theme,
+                    indent + 2,
+                    Vec::new(),
+                    i + 1 < n,
+                    emph,
+                    &[],
+                    out,
+                );
             }
             tail(out, "]");
         }

@@ -141,7 +141,9 @@ pub fn build(app: &App, width: usize, focused: bool) -> (Vec<Line<'static>>, Vec
             Span::raw("  "),
             Span::styled(head, t.title),
         ]));
-        for l in json::lines(&e.payload.body, t, 1) {
+        // What the SDK adds by itself is folded here; Enter and `y` show it all.
+        let fold = idscope_core::sdk::mixpanel_js::AUTOMATIC;
+        for l in json::lines_folding(&e.payload.body, t, 1, fold) {
             lines.extend(super::hard_wrap(l, width, 8));
         }
         lines.extend(verdict_lines(app, event, width));

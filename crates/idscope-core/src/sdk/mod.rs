@@ -1,7 +1,12 @@
-//! The SDK side: how a device's SDK turns calls into wire payloads. Each SDK is a
+//! The SDK side: how a device's SDK turns calls into wire requests. Each SDK is a
 //! *profile* with its own module (one today: [`mixpanel_js`]); a scenario device picks one
 //! with `lib`. An SDK never knows the project's identity mode: the same calls send the same
 //! payloads under every mode.
+//!
+//! Calls within one scenario step run in one JavaScript tick; between steps the device
+//! *settles* (callbacks run, queued batches are flushed), unless the next step says
+//! `same_tick`. That is when the SDK does work it scheduled, e.g. the `identify` that
+//! mixpanel-js runs in the callback of `alias`'s request.
 //!
 //! Adding an SDK: a module implementing [`Device`], a [`Profile`] variant naming it, and its
 //! rule tests (see ARCHITECTURE.md).
@@ -10,6 +15,7 @@ pub mod mixpanel_js;
 
 use crate::ids::IdSource;
 use crate::model::{Choice, Endpoint};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -18,6 +24,21 @@ use std::fmt;
 pub struct Payload {
     pub endpoint: Endpoint,
     pub body: Value,
+}
+
+/// One HTTP request: a single payload, or a batch of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub endpoint: Endpoint,
+    pub payloads: Vec<Value>,
+}
+
+/// What one call (or the device's init) sent right away, and what the SDK refused or
+/// skipped, in words.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Sent {
+    pub requests: Vec<Request>,
+    pub notes: Vec<String>,
 }
 
 /// An SDK method call, as a playbook or a scenario step asks for it.
@@ -36,7 +57,13 @@ pub enum SdkCall {
         device_id: Option<String>,
     },
     Register(Map<String, Value>),
+    RegisterOnce(Map<String, Value>),
+    Unregister(String),
     PeopleSet(Map<String, Value>),
+    PeopleSetOnce(Map<String, Value>),
+    TrackPageview(Map<String, Value>),
+    OptOut,
+    OptIn,
 }
 
 impl fmt::Display for SdkCall {
@@ -62,7 +89,48 @@ impl fmt::Display for SdkCall {
             } => write!(f, "alias({}, {})", s(alias), s(orig)),
             SdkCall::Reset { .. } => write!(f, "reset()"),
             SdkCall::Register(p) => write!(f, "register({})", o(p)),
+            SdkCall::RegisterOnce(p) => write!(f, "register_once({})", o(p)),
+            SdkCall::Unregister(k) => write!(f, "unregister({})", s(k)),
             SdkCall::PeopleSet(p) => write!(f, "people.set({})", o(p)),
+            SdkCall::PeopleSetOnce(p) => write!(f, "people.set_once({})", o(p)),
+            SdkCall::TrackPageview(p) if p.is_empty() => write!(f, "track_pageview()"),
+            SdkCall::TrackPageview(p) => write!(f, "track_pageview({})", o(p)),
+            SdkCall::OptOut => write!(f, "opt_out_tracking()"),
+            SdkCall::OptIn => write!(f, "opt_in_tracking()"),
+        }
+    }
+}
+
+impl SdkCall {
+    /// The call as a JavaScript method name and arguments (`("people.set", [{…}])`), as
+    /// the conformance harness replays it against the real SDK.
+    pub fn js(&self) -> (&'static str, Vec<Value>) {
+        let s = |v: &str| Value::String(v.to_string());
+        let o = |m: &Map<String, Value>| Value::Object(m.clone());
+        match self {
+            SdkCall::Track { event, properties } if properties.is_empty() => {
+                ("track", vec![s(event)])
+            }
+            SdkCall::Track { event, properties } => ("track", vec![s(event), o(properties)]),
+            SdkCall::Identify(id) => ("identify", vec![s(id)]),
+            SdkCall::Alias {
+                alias,
+                original: None,
+            } => ("alias", vec![s(alias)]),
+            SdkCall::Alias {
+                alias,
+                original: Some(orig),
+            } => ("alias", vec![s(alias), s(orig)]),
+            SdkCall::Reset { .. } => ("reset", vec![]),
+            SdkCall::Register(p) => ("register", vec![o(p)]),
+            SdkCall::RegisterOnce(p) => ("register_once", vec![o(p)]),
+            SdkCall::Unregister(k) => ("unregister", vec![s(k)]),
+            SdkCall::PeopleSet(p) => ("people.set", vec![o(p)]),
+            SdkCall::PeopleSetOnce(p) => ("people.set_once", vec![o(p)]),
+            SdkCall::TrackPageview(p) if p.is_empty() => ("track_pageview", vec![]),
+            SdkCall::TrackPageview(p) => ("track_pageview", vec![o(p)]),
+            SdkCall::OptOut => ("opt_out_tracking", vec![]),
+            SdkCall::OptIn => ("opt_in_tracking", vec![]),
         }
     }
 }
@@ -70,7 +138,8 @@ impl fmt::Display for SdkCall {
 /// What the SDK knows when it builds a payload: the token, the clock and the id source.
 pub struct Context<'a> {
     pub token: &'a str,
-    pub time: i64,
+    /// Wall-clock time of the call, in milliseconds since the epoch.
+    pub time_ms: i64,
     pub ids: &'a mut IdSource,
     /// Index the next payload will have in the run (for `$insert_id`).
     pub next_index: usize,
@@ -79,9 +148,13 @@ pub struct Context<'a> {
 /// One SDK instance on one device, with its own persistent state.
 pub trait Device: fmt::Debug + Send + Sync {
     fn profile(&self) -> Profile;
-    /// Runs one call; returns the payloads it sent and a note when the SDK refused or
-    /// skipped something.
-    fn call(&mut self, call: &SdkCall, ctx: &mut Context) -> (Vec<Payload>, Option<String>);
+    /// The page loads and the SDK is initialised (it may send, e.g. a page view).
+    fn init(&mut self, ctx: &mut Context) -> Sent;
+    /// Runs one call: what left at once, and notes when the SDK refused or skipped something.
+    fn call(&mut self, call: &SdkCall, ctx: &mut Context) -> Sent;
+    /// Lets everything pending finish — callbacks and queued batches — and returns what was
+    /// sent meanwhile, in order.
+    fn settle(&mut self, ctx: &mut Context) -> Vec<Request>;
     /// What `get_distinct_id()` returns now.
     fn distinct_id(&self) -> String;
     /// The identified user, if any (`$user_id`).
@@ -123,10 +196,144 @@ impl Choice for Profile {
 }
 
 impl Profile {
-    /// A new device running this SDK, with its first device id (SDK-INIT).
-    pub fn device(self, name: &str, device_id: String) -> Box<dyn Device> {
+    /// The SDK's package name, as its users know it.
+    pub fn package(self) -> &'static str {
         match self {
-            Profile::MixpanelJs => Box::new(mixpanel_js::Device::new(name, device_id)),
+            Profile::MixpanelJs => mixpanel_js::PACKAGE,
         }
     }
+
+    /// The version emulated.
+    pub fn version(self) -> &'static str {
+        match self {
+            Profile::MixpanelJs => mixpanel_js::VERSION,
+        }
+    }
+
+    /// How the emulation is known to be right: "verified by running" the real SDK
+    /// (`conformance/`), or "from source".
+    pub fn evidence(self) -> &'static str {
+        match self {
+            Profile::MixpanelJs => "verified by running it (conformance/)",
+        }
+    }
+
+    /// "mixpanel-browser 2.83.0".
+    pub fn label(self) -> String {
+        format!("{} {}", self.package(), self.version())
+    }
+
+    /// A new device running this SDK, with its first device id (SDK-INIT) and the device's
+    /// spec from the scenario. Call [`Device::init`] before its first call.
+    pub fn device(self, name: &str, device_id: String, spec: &DeviceSpec) -> Box<dyn Device> {
+        match self {
+            Profile::MixpanelJs => Box::new(mixpanel_js::Device::new(name, device_id, spec)),
+        }
+    }
+}
+
+/// A device as the scenario describes it (`devices.NAME`): its first id, the SDK it runs,
+/// that SDK's init options, what an older SDK left in storage, and the browser automatic
+/// properties come from. Everything is optional.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceSpec {
+    /// Pins the device's first id; later ids (after reset) are generated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// The SDK the device runs ([`Profile`] by its `mp_lib` name); mixpanel-js (`"web"`)
+    /// when absent. An unknown name is refused where it is written.
+    #[serde(default, deserialize_with = "lib_name")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lib: Option<String>,
+    /// Pins the SDK version; only the emulated one is accepted.
+    #[serde(default, deserialize_with = "lib_version")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lib_version: Option<String>,
+    /// `mixpanel.init` options the emulation honours.
+    #[serde(default, skip_serializing_if = "InitConfig::is_default")]
+    pub config: InitConfig,
+    /// What an older SDK persisted (cookie `mp_<token>_mixpanel`), in its order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage: Option<Map<String, Value>>,
+    /// `$os` (default "Windows").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    /// `$browser` (default "Chrome").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub browser: Option<String>,
+    /// `$browser_version` (default 120).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub browser_version: Option<serde_json::Number>,
+    /// The page's address, `$current_url` (default "https://example.com/").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `$screen_width` (default 1920).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub screen_width: Option<u32>,
+    /// `$screen_height` (default 1080).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub screen_height: Option<u32>,
+    /// `document.referrer` (default empty: typed in, so `$initial_referrer` is `$direct`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<String>,
+}
+
+/// `mixpanel.init` options that change what is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitConfig {
+    /// Queue requests and send them in batches (the SDK's default: true).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch_requests: Option<bool>,
+    /// Send `$mp_web_page_view` when the page loads (default false).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub track_pageview: Option<bool>,
+}
+
+impl InitConfig {
+    pub fn is_default(&self) -> bool {
+        *self == InitConfig::default()
+    }
+}
+
+impl DeviceSpec {
+    /// The SDK profile `lib` names (checked when the scenario is parsed).
+    pub fn profile(&self) -> Profile {
+        self.lib
+            .as_deref()
+            .and_then(Profile::parse)
+            .unwrap_or_default()
+    }
+}
+
+/// `lib`: the name of an emulated SDK.
+fn lib_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let s = String::deserialize(d)?;
+    if Profile::parse(&s).is_some() {
+        return Ok(Some(s));
+    }
+    let known: Vec<String> = Profile::ALL
+        .iter()
+        .map(|p| format!("\"{}\" ({})", p.name(), p.help()))
+        .collect();
+    Err(serde::de::Error::custom(format!(
+        "{} is not an SDK idscope emulates; expected {}",
+        crate::text::quoted(&s),
+        known.join(", ")
+    )))
+}
+
+/// `lib_version`: a version idscope emulates.
+fn lib_version<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let s = String::deserialize(d)?;
+    if Profile::ALL.iter().any(|p| p.version() == s) {
+        return Ok(Some(s));
+    }
+    let known: Vec<String> = Profile::ALL.iter().map(|p| p.label()).collect();
+    Err(serde::de::Error::custom(format!(
+        "{} is not a version idscope emulates; expected {}",
+        crate::text::quoted(&s),
+        known.join(", ")
+    )))
 }
