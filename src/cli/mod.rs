@@ -5,10 +5,11 @@ mod common;
 mod export_cmds;
 mod scenario_cmds;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use common::{KnobArgs, EXIT_INVALID, EXIT_OK};
 use idscope::clipboard::Setting;
-use idscope_core::model::Knobs;
+use idscope_core::model::{Choice, Knobs};
+use idscope_core::sdk::Profile;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -66,8 +67,29 @@ fn parse_clipboard(s: &str) -> Result<Setting, String> {
         .ok_or_else(|| "expected auto, osc52, tmux, none or command:<program and args>".into())
 }
 
+/// `--version`: the version, and each emulated SDK with its version and how it is known.
+fn long_version() -> String {
+    let mut s = format!(
+        "{}\nEmulated SDKs (a scenario device's `lib`):",
+        env!("CARGO_PKG_VERSION")
+    );
+    for p in Profile::ALL {
+        s.push_str(&format!(
+            "\n  {:<6} {} — {}",
+            p.name(),
+            p.label(),
+            p.evidence()
+        ));
+    }
+    s
+}
+
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let command = Cli::command().long_version(long_version());
+    let parsed = command
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() {

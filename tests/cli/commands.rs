@@ -721,3 +721,21 @@ fn a_directory_reports_every_bad_file_among_good_ones() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.is_empty());
 }
+
+#[test]
+fn version_names_each_emulated_sdk_and_how_it_is_known() {
+    let out = idscope(&["--version"]);
+    assert_eq!(out.code, 0);
+    let text = out.text();
+    assert!(text.starts_with("idscope 0.1.0\n"), "{text}");
+    assert!(
+        text.contains("web    mixpanel-browser 2.83.0 — verified by running it (conformance/)"),
+        "{text}"
+    );
+    // The pinned SDK is the one the conformance suite records.
+    let lock = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/package-lock.json"),
+    )
+    .unwrap();
+    assert!(lock.contains("\"node_modules/mixpanel-browser\": {\n      \"version\": \"2.83.0\""));
+}

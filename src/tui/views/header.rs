@@ -3,6 +3,7 @@
 use super::vis;
 use crate::tui::app::App;
 use idscope_core::model::Mode;
+use idscope_core::sdk::Profile;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -67,6 +68,26 @@ impl Widget for &Header<'_> {
             None => Span::styled(format!("follows mode ({})", app.mode), t.hint),
             Some(m) => Span::styled(format!("{m} (fixed)"), t.message),
         });
+        // The SDKs the scenario's devices run, when there is room (the help always says).
+        let used: std::collections::BTreeSet<String> = app
+            .scenario
+            .devices
+            .values()
+            .map(|d| d.profile())
+            .chain(std::iter::once(Profile::default()))
+            .map(|p| p.label())
+            .collect();
+        let sdk = format!(
+            "   SDK: {}",
+            used.into_iter().collect::<Vec<_>>().join(", ")
+        );
+        let used_width: usize = spans.iter().map(|s| s.width()).sum();
+        if app.knobs.is_default()
+            && area.width >= 140
+            && used_width + sdk.len() <= area.width as usize
+        {
+            spans.push(Span::styled(sdk, t.label));
+        }
         if !app.knobs.is_default() {
             let k = app.knobs;
             spans.push(Span::styled(

@@ -3,6 +3,8 @@
 use super::{overlay_block, wrapped};
 use crate::tui::app::App;
 use crate::tui::keymap;
+use idscope_core::model::Choice;
+use idscope_core::sdk::Profile;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -38,6 +40,14 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         "NO_COLOR=1 gives a monochrome theme.",
         t.label,
     ));
+    out.push(Line::raw(""));
+    out.push(Line::styled("Emulated SDKs (a device's `lib`)", t.title));
+    for p in Profile::ALL {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {:<16}", p.name()), t.key),
+            Span::raw(format!("{} — {}", p.label(), p.evidence())),
+        ]));
+    }
     out
 }
 
