@@ -4,7 +4,7 @@
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::Args;
 use idscope_core::load::load_file;
-use idscope_core::model::{Choice, GuidCheck, Knobs, Mode, RunConfig};
+use idscope_core::model::{Choice, GuidCheck, Knobs, MissingDistinctId, Mode, RunConfig};
 use idscope_core::scenario::LoadError;
 use idscope_core::text::visible;
 use std::io::Write;
@@ -38,6 +38,9 @@ pub struct KnobArgs {
     /// S-IGNORE: let the JS $identify event link $device_id and $user_id under Simplified.
     #[arg(long)]
     identify_links: bool,
+    /// G-MISSING: what /import does with an event that has no distinct_id.
+    #[arg(long, default_value = "reject", value_parser = choice::<MissingDistinctId>())]
+    missing_distinct_id: MissingDistinctId,
 }
 
 impl KnobArgs {
@@ -46,6 +49,7 @@ impl KnobArgs {
             max_cluster: self.max_cluster,
             guid_check: self.guid_check,
             identify_links: self.identify_links,
+            missing_distinct_id: self.missing_distinct_id,
         }
     }
 

@@ -149,7 +149,8 @@ fn run_json_has_the_documented_shape() {
         serde_json::json!({
             "original.max_cluster": 500,
             "original.guid_check": "lenient",
-            "simplified.identify_links": false
+            "simplified.identify_links": false,
+            "import.missing_distinct_id": "reject"
         })
     );
     let steps = j["steps"].as_array().unwrap();
@@ -372,6 +373,8 @@ fn knob_flags_change_the_knobs_header_and_the_result() {
         "--guid-check",
         "strict-v4",
         "--identify-links",
+        "--missing-distinct-id",
+        "ip-hash",
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let j = out.json();
@@ -380,7 +383,8 @@ fn knob_flags_change_the_knobs_header_and_the_result() {
         serde_json::json!({
             "original.max_cluster": 3,
             "original.guid_check": "strict-v4",
-            "simplified.identify_links": true
+            "simplified.identify_links": true,
+            "import.missing_distinct_id": "ip-hash"
         })
     );
     // S-IGNORE: the $identify links only with the knob.

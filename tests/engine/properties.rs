@@ -76,10 +76,15 @@ fn props(pairs: &[(&str, &Option<String>)]) -> Value {
 
 fn raw_payload() -> BoxedStrategy<Value> {
     prop_oneof![
-        (opt_id(), opt_id(), opt_id()).prop_map(|(d, dev, u)| json!({
-            "event": "Raw",
-            "properties": props(&[("distinct_id", &d), ("$device_id", &dev), ("$user_id", &u)])
-        })),
+        // Mostly what /import requires (G-IMPORT); sometimes not.
+        (opt_id(), opt_id(), opt_id(), prop::bool::weighted(0.8)).prop_map(|(d, dev, u, complete)| {
+            let mut p = props(&[("distinct_id", &d), ("$device_id", &dev), ("$user_id", &u)]);
+            if complete {
+                p["time"] = json!(1_767_258_000);
+                p["$insert_id"] = json!("generated-1");
+            }
+            json!({ "event": "Raw", "properties": p })
+        }),
         (opt_id(), opt_id(), opt_id(), opt_id()).prop_map(|(a, ad, i, d)| json!({
             "event": "$identify",
             "properties": props(&[("$anon_id", &a), ("$anon_distinct_id", &ad), ("$identified_id", &i), ("distinct_id", &d)])
@@ -115,6 +120,7 @@ fn configs() -> Vec<RunConfig> {
         max_cluster,
         guid_check,
         identify_links,
+        ..Knobs::default()
     };
     let c = |mode, playbook, knobs| RunConfig {
         mode,

@@ -35,7 +35,21 @@ fn send(event: &str, props: Value) -> Value {
     json!({ "send": { "event": event, "properties": props } })
 }
 
-fn import(event: &str, props: Value) -> Value {
+/// An `/import` send. Ordinary events get the `time` and `$insert_id` /import requires
+/// (G-IMPORT) unless the test sets them; identity verbs carry only their own attributes.
+fn import(event: &str, mut props: Value) -> Value {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    if !matches!(event, "$identify" | "$create_alias" | "$merge") {
+        let p = props.as_object_mut().expect("properties are an object");
+        p.entry("time").or_insert(json!(START));
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        p.entry("$insert_id").or_insert(json!(format!("test-{n}")));
+    }
+    raw_import(event, props)
+}
+
+/// An `/import` send exactly as written.
+fn raw_import(event: &str, props: Value) -> Value {
     json!({ "send": { "event": event, "properties": props }, "endpoint": "import" })
 }
 
@@ -1897,7 +1911,8 @@ fn o_canon_is_a_member_and_shared_by_all_events_of_the_cluster() {
 
 #[test]
 fn o_canon_policy_tie_keeps_anon_side_larger_cluster_keeps_its_canonical() {
-    // [choice] policy: on a tie A's canonical stays; else the larger cluster's.
+    // [choice] policy: on a tie A's (the old value's, the first $merge id's) canonical
+    // stays; else the larger cluster's.
     let out = run(Mode::Original, json!([identify(D1, "u1")]));
     assert_eq!(out.json["clusters"][0]["canonical"], D1);
     let out = run(
@@ -1910,8 +1925,8 @@ fn o_canon_policy_tie_keeps_anon_side_larger_cluster_keeps_its_canonical() {
     );
     let out = run(Mode::Original, json!([alias("e@x", "u1")]));
     assert_eq!(
-        out.json["clusters"][0]["canonical"], "e@x",
-        "tie: the alias's"
+        out.json["clusters"][0]["canonical"], "u1",
+        "tie: the aliased distinct_id's (the old value)"
     );
     let out = run(Mode::Original, json!([merge("b", "a")]));
     assert_eq!(
@@ -2308,5 +2323,431 @@ fn g_determinism_same_input_gives_byte_identical_output() {
             };
             assert_eq!(table_a, table_b);
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 14: fidelity to Mixpanel's documentation
+// ---------------------------------------------------------------------------------------
+
+fn explain(out: &Out, i: usize) -> String {
+    idscope_core::explain::verdict(&out.run, i, out.run.steps.len())
+}
+
+fn choice_label(out: &Out, i: usize) -> Option<String> {
+    idscope_core::explain::choice(&out.run, i)
+}
+
+fn response(out: &Out, step: usize) -> &Value {
+    &out.json["steps"][step - 1]["response"]
+}
+
+#[test]
+fn o_id_a_pair_already_merged_still_marks_its_identified_id() {
+    // mixpanel-js alias("U1") sends $create_alias, then identify("U1") in its callback: that
+    // $identify finds {$device:D1, U1} already merged, yet U1 was *used* as the identified
+    // id (REF-IDENTIFY flowchart), so identify("U2") on the same device must not merge U2.
+    let out = run(
+        Mode::Original,
+        json!([on("web", "alias", "U1"), on("web", "identify", "U2")]),
+    );
+    let identifies: Vec<usize> = out
+        .tracked()
+        .into_iter()
+        .filter(|&i| out.name(i) == "$identify")
+        .collect();
+    assert_eq!(identifies.len(), 2, "{:?}", out.names());
+    let (first, second) = (identifies[0], identifies[1]);
+    assert_eq!(
+        out.effect(first),
+        "none",
+        "the pair was one cluster already"
+    );
+    assert_eq!(out.props(second)["$anon_distinct_id"], dev(D1));
+    assert_eq!(out.effect(second), "failed");
+    assert_eq!(out.reason(second), Some("errAnonDistinctIdAssignedAlready"));
+    assert!(out.has_cluster(&[&dev(D1), "U1"]));
+    assert!(!out.together("U1", "U2"), "two logged-in users merged");
+    // The explanation names the identified user U1, not the anonymous id.
+    let why = explain(&out, second);
+    assert!(
+        why.contains(&format!(
+            "{} already belongs to identified user U1",
+            dev(D1)
+        )),
+        "{why}"
+    );
+}
+
+#[test]
+fn o_id_lenient_guid_check_wants_five_groups_of_hex_digits() {
+    let lenient = |anon: &str| {
+        let out = run(Mode::Original, json!([identify(anon, "u1")]));
+        (out.effect(0).to_string(), out.reason(0).map(str::to_string))
+    };
+    // Words in five groups are not GUID-shaped.
+    assert_eq!(
+        lenient("not-a-uuid-at-all"),
+        ("failed".into(), Some("errAnonDistinctIdNonGUIDForm".into()))
+    );
+    assert_eq!(
+        lenient("a-b-c-d-z").1.as_deref(),
+        Some("errAnonDistinctIdNonGUIDForm")
+    );
+    assert_eq!(
+        lenient("a--c-d-e").1.as_deref(),
+        Some("errAnonDistinctIdNonGUIDForm")
+    );
+    // Hex groups of any length (mixpanel-js's older ids) and Segment's UUIDs pass.
+    assert_eq!(
+        lenient("18c1f2a3b4-0d5e6f-3f2a1b-1fa400-18c1f2a3b4").0,
+        "merged"
+    );
+    assert_eq!(lenient("$device:1a2b-3C-4d5e-6f-7a8b").0, "merged");
+}
+
+#[test]
+fn o_id_merge_that_rests_on_a_choice_carries_the_choice_label() {
+    // Lenient-only acceptance is a choice; a strict v4 id is not.
+    let out = run(
+        Mode::Original,
+        json!([identify("18c1f2a3b4-0d5e6f-3f2a1b-1fa400-18c1f2a3b4", "u1")]),
+    );
+    assert_eq!(out.effect(0), "merged");
+    let label = choice_label(&out, 0).expect("a lenient-only merge is labelled");
+    assert!(label.contains("original.guid_check"), "{label}");
+    let out = run(Mode::Original, json!([identify(D1, "u1")]));
+    assert_eq!(choice_label(&out, 0), None, "a v4 id rests on no choice");
+}
+
+#[test]
+fn o_limit_merge_to_exactly_the_limit_carries_the_choice_label() {
+    let out = run_cfg(
+        with_knobs(Mode::Original, max_cluster(2)),
+        json!([identify(D1, "u1")]),
+    );
+    assert_eq!(out.effect(0), "merged");
+    let label = choice_label(&out, 0).expect("exactly the limit is a choice");
+    assert!(
+        label.contains("exactly the limit") && label.contains("max_cluster = 2"),
+        "{label}"
+    );
+    let out = run_cfg(
+        with_knobs(Mode::Original, max_cluster(3)),
+        json!([identify(D1, "u1")]),
+    );
+    assert_eq!(
+        choice_label(&out, 0),
+        None,
+        "below the limit rests on no choice"
+    );
+}
+
+#[test]
+fn o_alias_the_old_value_stays_canonical_on_a_tie() {
+    // REF-ALIAS: Mixpanel "will continue to use the old value" (the distinct_id).
+    let out = run(Mode::Original, json!([alias("new-id", "old-id")]));
+    assert_eq!(out.effect(0), "merged");
+    assert_eq!(out.json["clusters"][0]["canonical"], "old-id");
+    assert_eq!(out.fin(0), Some("old-id"));
+    let why = explain(&out, 0);
+    assert!(why.contains("reported as old-id"), "{why}");
+    // The larger cluster still keeps its canonical id (O-CANON).
+    let out = run(
+        Mode::Original,
+        json!([identify(D1, "u1"), alias("u1", "lonely")]),
+    );
+    assert_eq!(
+        out.cluster_json(D1)
+            .map(|c| c["members"].as_array().unwrap().len()),
+        Some(3)
+    );
+}
+
+#[test]
+fn l_alias_profile_updates_sent_to_an_alias_land_on_the_original_profile() {
+    let out = run(
+        Mode::Legacy,
+        json!([
+            alias("e@x", "u1"),
+            json!({"send": {"$distinct_id": "e@x", "$token": "demo-token", "$set": {"plan": "pro"}}, "endpoint": "engage"}),
+        ]),
+    );
+    let profile = out.engaged()[0];
+    assert_eq!(
+        out.ingest(profile),
+        Some("u1"),
+        "the alias table applies to /engage"
+    );
+    // Before the alias exists the record stays with its own id (forward only, L-EVENT).
+    let out = run(
+        Mode::Legacy,
+        json!([
+            json!({"send": {"$distinct_id": "e@x", "$token": "demo-token", "$set": {"plan": "pro"}}, "endpoint": "engage"}),
+            alias("e@x", "u1"),
+        ]),
+    );
+    assert_eq!(out.ingest(out.engaged()[0]), Some("e@x"));
+}
+
+#[test]
+fn s_ignore_is_decided_before_g_empty() {
+    // A $merge without distinct_id, $device_id or $user_id is still an ignored verb.
+    let out = run(
+        Mode::Simplified,
+        json!([import("$merge", json!({"$distinct_ids": ["a", "b"]}))]),
+    );
+    assert_eq!(out.effect(0), "ignored");
+    assert_eq!(out.rule(0), "S-IGNORE");
+    let out = run(Mode::Simplified, json!([send("$identify", json!({}))]));
+    assert_eq!(out.rule(0), "S-IGNORE");
+}
+
+#[test]
+fn g_missing_a_track_event_without_distinct_id_is_one_synthetic_user_per_sender() {
+    for mode in Mode::ALL {
+        let out = run(
+            mode,
+            json!([
+                send("Cron", json!({"token": "t"})),
+                send("Cron", json!({"token": "t", "distinct_id": null})),
+                send("Nobody", json!({"distinct_id": ""})),
+                // mixpanel-js after unregister("distinct_id") sends no distinct_id, with
+                // `ip=1` (conformance: unregister-distinct-id-then-track).
+                on("web", "unregister", "distinct_id"),
+                on("web", "track", "Beacon"),
+            ]),
+        );
+        assert_eq!(out.ingest(0), Some("ip-hash:server"), "{mode}");
+        assert_eq!(
+            out.ingest(1),
+            Some("ip-hash:server"),
+            "{mode}: null is missing too"
+        );
+        assert_eq!(out.rule(0), "G-MISSING", "{mode}");
+        let c = out
+            .cluster_json("ip-hash:server")
+            .expect("the synthetic user");
+        assert_eq!(c["events"], 2, "{mode}");
+        assert!(explain(&out, 0).contains("synthetic"), "{mode}");
+        // Only the empty string is "no user" (G-EMPTY).
+        assert_eq!(out.ingest(2), None, "{mode}");
+        assert_eq!(out.rule(2), "G-EMPTY", "{mode}");
+        // One hash per sender: the browser is not the server. Simplified reads the
+        // event's `$device_id` instead (S-DID).
+        let beacon = out.t(3);
+        assert_eq!(out.name(beacon), "Beacon");
+        assert_eq!(out.props(beacon).get("distinct_id"), None);
+        let want = if mode == Mode::Simplified {
+            dev(D1)
+        } else {
+            "ip-hash:web".into()
+        };
+        assert_eq!(out.ingest(beacon), Some(want.as_str()), "{mode}");
+    }
+    // Simplified takes `$device_id` in place of distinct_id (S-DID): not missing.
+    let out = run(
+        Mode::Simplified,
+        json!([send("E", json!({"$device_id": D3}))]),
+    );
+    assert_eq!(out.ingest(0), Some(dev(D3).as_str()));
+    assert_eq!(out.rule(0), "S-DID");
+}
+
+#[test]
+fn g_missing_on_import_is_a_labelled_choice_between_reject_and_ip_hash() {
+    let steps = json!([import("Backfill", json!({"token": "t"}))]);
+    for mode in Mode::ALL {
+        let out = run(mode, steps.clone());
+        assert_eq!(out.effect(0), "rejected", "{mode}");
+        assert_eq!(out.reason(0), Some("importMissingDistinctId"), "{mode}");
+        assert!(choice_label(&out, 0).is_some_and(|c| c.contains("import.missing_distinct_id")));
+        let knobs = Knobs {
+            missing_distinct_id: idscope_core::model::MissingDistinctId::IpHash,
+            ..Knobs::default()
+        };
+        let out = run_cfg(with_knobs(mode, knobs), steps.clone());
+        assert_eq!(out.effect(0), "none", "{mode}");
+        assert_eq!(out.ingest(0), Some("ip-hash:server"), "{mode}");
+        assert!(choice_label(&out, 0).is_some_and(|c| c.contains("ip-hash")));
+    }
+    // Simplified: `$device_id` alone is enough on /import (DOCS-MIGR).
+    let out = run(
+        Mode::Simplified,
+        json!([import("Backfill", json!({"$device_id": D3}))]),
+    );
+    assert_eq!(out.effect(0), "none");
+    assert_eq!(out.ingest(0), Some(dev(D3).as_str()));
+}
+
+#[test]
+fn g_window_track_drops_events_older_than_5_days_and_still_answers_1() {
+    let day = 86_400;
+    for mode in Mode::ALL {
+        let out = run(
+            mode,
+            json!([
+                send(
+                    "Old",
+                    json!({"distinct_id": "u-old", "time": START - 6 * day})
+                ),
+                send(
+                    "Recent",
+                    json!({"distinct_id": "u-recent", "time": START - 4 * day})
+                ),
+            ]),
+        );
+        assert_eq!(out.effect(0), "rejected", "{mode}");
+        assert_eq!(out.reason(0), Some("trackEventTooOld"), "{mode}");
+        assert_eq!(out.rule(0), "G-WINDOW", "{mode}");
+        assert!(!out.in_any_cluster("u-old"), "{mode}: not stored");
+        assert_eq!(out.effect(1), "none", "{mode}");
+        assert!(out.in_any_cluster("u-recent"), "{mode}");
+        assert_eq!(
+            response(&out, 1),
+            &json!(1),
+            "{mode}: /track answers 1 anyway"
+        );
+        assert!(explain(&out, 0).contains("older than 5 days"), "{mode}");
+    }
+    // A dropped $identify links nothing; the clock is the step's ("sent at"), so a step
+    // `after` 6 days makes the same payload too old.
+    let old_identify = send(
+        "$identify",
+        json!({"$anon_id": D1, "$identified_id": "u1", "time": START}),
+    );
+    let out = run(Mode::Original, json!([old_identify.clone()]));
+    assert_eq!(out.effect(0), "merged");
+    let mut late = old_identify;
+    late["after"] = json!("6d");
+    let out = run(Mode::Original, json!([late]));
+    assert_eq!(out.effect(0), "rejected");
+    assert!(!out.together(D1, "u1"));
+}
+
+#[test]
+fn g_import_validates_each_event_and_the_answer_lists_the_failed_records() {
+    let day = 86_400;
+    let out = run(
+        Mode::Original,
+        json!([
+            {"send": [
+                {"event": "Ok", "properties": {"distinct_id": "u1", "time": START - 30 * day, "$insert_id": "ok-1"}},
+                {"event": "No time", "properties": {"distinct_id": "u1", "$insert_id": "ok-2"}},
+                {"event": "1970", "properties": {"distinct_id": "u1", "time": 1000, "$insert_id": "ok-3"}},
+                {"event": "No insert id", "properties": {"distinct_id": "u1", "time": START}},
+                {"event": "Long insert id", "properties": {"distinct_id": "u1", "time": START, "$insert_id": "x".repeat(37)}},
+                {"event": "Bad insert id", "properties": {"distinct_id": "u1", "time": START, "$insert_id": "a_b"}},
+                {"event": "Placeholder insert id", "properties": {"distinct_id": "u1", "time": START, "$insert_id": "undefined"}},
+                {"event": "Millis", "properties": {"distinct_id": "u2", "time": START * 1000, "$insert_id": "ok-8"}},
+                {"event": "Future", "properties": {"distinct_id": "u3", "time": START + 2 * 3600, "$insert_id": "ok-9"}}
+            ], "endpoint": "import"}
+        ]),
+    );
+    let effects: Vec<&str> = (0..9).map(|i| out.effect(i)).collect();
+    assert_eq!(
+        effects,
+        [
+            "none", "rejected", "rejected", "rejected", "rejected", "rejected", "rejected", "none",
+            "none"
+        ]
+    );
+    assert_eq!(out.reason(1), Some("importInvalidTime"));
+    assert_eq!(out.reason(2), Some("importInvalidTime"));
+    for i in 3..7 {
+        assert_eq!(out.reason(i), Some("importInvalidInsertId"), "event {i}");
+        assert_eq!(out.rule(i), "G-IMPORT");
+    }
+    // Old events are fine on /import (only /track has the 5-day window).
+    assert!(out.in_any_cluster("u1"));
+    // The answer: a partial success.
+    let r = response(&out, 1);
+    assert_eq!(r["code"], 400);
+    assert_eq!(r["num_records_imported"], 3);
+    let failed: Vec<(u64, &str)> = r["failed_records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["index"].as_u64().unwrap(), f["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            (1, "properties.time"),
+            (2, "properties.time"),
+            (3, "properties.$insert_id"),
+            (4, "properties.$insert_id"),
+            (5, "properties.$insert_id"),
+            (6, "properties.$insert_id"),
+        ]
+    );
+    assert_eq!(r["failed_records"][1]["insert_id"], "ok-3");
+    // A time more than an hour ahead is overwritten at ingestion: accepted with a note.
+    let notes = out.json["steps"][0]["sdk_notes"].to_string();
+    assert!(notes.contains("in the future"), "{notes}");
+    // All pass: 200 with the count.
+    let out = run(
+        Mode::Original,
+        json!([import("Ok", json!({"distinct_id": "u1"}))]),
+    );
+    assert_eq!(
+        response(&out, 1),
+        &json!({"code": 200, "num_records_imported": 1, "status": "OK"})
+    );
+    // A placeholder distinct_id is a failed record too (G-INVALID).
+    let out = run(
+        Mode::Simplified,
+        json!([import("E", json!({"distinct_id": "null"}))]),
+    );
+    assert_eq!(
+        response(&out, 1)["failed_records"][0]["field"],
+        "properties.distinct_id"
+    );
+}
+
+#[test]
+fn g_before_identity_only_where_identity_merging_changed_the_distinct_id() {
+    use idscope_core::export::{export, Format, Options, Scope};
+    let text = scenario_text(json!([
+        on("web", "visit", "Home"),
+        on("web", "signup", "u1"),
+        send(
+            "Server",
+            json!({"distinct_id": "u1", "$distinct_id_before_identity": "kept"})
+        ),
+    ]));
+    let scenario = idscope_core::scenario::parse(&text, "t.json").unwrap();
+    let rows = |mode| -> Vec<Value> {
+        let run = Run::new(&scenario, RunConfig::new(mode));
+        let e = export(
+            &run,
+            &scenario,
+            &Options::new(Format::ResolvedJsonl, Scope::All),
+        )
+        .unwrap();
+        e.text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let before = |r: &Value| r["properties"].get("$distinct_id_before_identity").cloned();
+    // Legacy: no ID merge, never written (a value sent in the payload stays as sent).
+    for r in rows(Mode::Legacy) {
+        if r["event"] != "Server" {
+            assert_eq!(before(&r), None, "{r}");
+        }
+    }
+    // Simplified: the anonymous page view moved from $device:D1 to u1; Sign Up did not.
+    let rows_s = rows(Mode::Simplified);
+    let by_name =
+        |rows: &[Value], name: &str| rows.iter().find(|r| r["event"] == name).cloned().unwrap();
+    let home = by_name(&rows_s, "Page View");
+    assert_eq!(home["properties"]["distinct_id"], "u1");
+    assert_eq!(before(&home), Some(json!(dev(D1))));
+    assert_eq!(before(&by_name(&rows_s, "Sign Up")), None);
+    // An input value is kept, never overwritten.
+    for mode in Mode::ALL {
+        let server = by_name(&rows(mode), "Server");
+        assert_eq!(before(&server), Some(json!("kept")), "{mode}");
     }
 }

@@ -278,6 +278,7 @@ fn schema_expect_keys_match_the_parser() {
         max_cluster: 4,
         guid_check: GuidCheck::Off,
         identify_links: true,
+        missing_distinct_id: idscope_core::model::MissingDistinctId::IpHash,
     };
     let variant = Variant {
         mode: Mode::Original,

@@ -586,3 +586,53 @@ fn a_byte_order_mark_is_skipped_on_every_path() {
         assert_eq!(s["clusters"], 1, "run {i}: the device joins alice");
     }
 }
+
+/// G-BEFORE: `resolve` writes `$distinct_id_before_identity` only in the ID-merge modes, only
+/// where identity merging changed the distinct_id, and keeps a value the export already has.
+#[test]
+fn g_before_identity_in_resolved_jsonl_follows_the_rule_book() {
+    let data = concat!(
+        r#"{"event":"Page View","properties":{"distinct_id":"$device:d1","$device_id":"d1","time":1}}"#,
+        "\n",
+        r#"{"event":"Sign Up","properties":{"distinct_id":"alice","$device_id":"d1","$user_id":"alice","time":2}}"#,
+        "\n",
+        r#"{"event":"Old","properties":{"distinct_id":"$device:d1","$distinct_id_before_identity":"from-mixpanel","time":3}}"#,
+        "\n",
+    );
+    let p = temp("before.jsonl", data.as_bytes());
+    let rows = |mode: &str| -> Vec<serde_json::Value> {
+        let (code, out, err) = cli(
+            &[
+                "resolve",
+                p.to_str().unwrap(),
+                "--mode",
+                mode,
+                "--format",
+                "resolved-jsonl",
+            ],
+            None,
+        );
+        assert_eq!(code, 0, "{err}");
+        out.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let before =
+        |r: &serde_json::Value| r["properties"].get("$distinct_id_before_identity").cloned();
+    let s = rows("simplified");
+    assert_eq!(before(&s[0]), Some(serde_json::json!("$device:d1")));
+    assert_eq!(before(&s[1]), None, "alice stays alice");
+    assert_eq!(
+        before(&s[2]),
+        Some(serde_json::json!("from-mixpanel")),
+        "kept"
+    );
+    let l = rows("legacy");
+    assert_eq!(before(&l[0]), None, "no ID merge under Legacy");
+    assert_eq!(before(&l[1]), None);
+    assert_eq!(
+        before(&l[2]),
+        Some(serde_json::json!("from-mixpanel")),
+        "kept as sent"
+    );
+}

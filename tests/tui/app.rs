@@ -453,6 +453,7 @@ fn knobs_change_the_runs_and_are_shown() {
         max_cluster: 2,
         guid_check: GuidCheck::Off,
         identify_links: true,
+        missing_distinct_id: idscope_core::model::MissingDistinctId::IpHash,
     };
     app.set_knobs(knobs);
     assert_eq!(app.run().config.knobs, knobs);

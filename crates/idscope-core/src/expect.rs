@@ -123,5 +123,11 @@ fn variant_label(c: &RunConfig) -> String {
     if c.knobs.identify_links {
         s.push_str(", identify-links");
     }
+    if c.knobs.missing_distinct_id != d.missing_distinct_id {
+        s.push_str(&format!(
+            ", missing-distinct-id {}",
+            crate::model::Choice::name(c.knobs.missing_distinct_id)
+        ));
+    }
     s
 }

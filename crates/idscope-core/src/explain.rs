@@ -115,7 +115,7 @@ pub fn verdict(run: &Run, event: usize, until: usize) -> String {
         ),
         (RuleId::OId, _, Some(reason::ASSIGNED_ALREADY)) => {
             let a = anon();
-            let owner = owner_now(&a).unwrap_or_else(|| "another identified user".into());
+            let owner = identified_owner(run, &a, event).unwrap_or_else(|| "another identified user".into());
             format!(
                 "{a} already belongs to identified user {owner}; {} stays separate and nothing merges",
                 identified()
@@ -126,9 +126,10 @@ pub fn verdict(run: &Run, event: usize, until: usize) -> String {
             run.config.knobs.max_cluster
         ),
         (RuleId::OAlias, Effect::Merged, _) => format!(
-            "$create_alias merges {} into {}: they are now one user",
+            "$create_alias merges {} into {}: they are now one user, reported as {}",
             s(&inc.alias),
-            s(&inc.distinct_id)
+            s(&inc.distinct_id),
+            owner_now(&s(&inc.distinct_id)).unwrap_or_else(|| s(&inc.distinct_id))
         ),
         (RuleId::OAlias, _, Some(reason::ALIAS_EXISTS)) => format!(
             "{} was already used as an alias; nothing merges",
@@ -183,6 +184,24 @@ pub fn verdict(run: &Run, event: usize, until: usize) -> String {
             s(&inc.distinct_id)
         ),
 
+        // Refused by the endpoint before resolution.
+        (RuleId::GWindow, _, _) => format!(
+            "{} is older than 5 days when /track receives it: dropped (and /track still answers 1); it counts for no user",
+            event_label(&inc)
+        ),
+        (RuleId::GImport, _, Some(reason::IMPORT_MISSING_DISTINCT_ID)) => {
+            "no distinct_id: /import refuses the event (knob import.missing_distinct_id = reject); the rest of the request is ingested".to_string()
+        }
+        (RuleId::GImport, _, Some(reason::IMPORT_INVALID_TIME)) => {
+            "/import needs a `time` in seconds after 1971-01-01: this event is refused; the rest of the request is ingested".to_string()
+        }
+        (RuleId::GImport, _, Some(reason::IMPORT_INVALID_INSERT_ID)) => {
+            "/import needs an `$insert_id` of at most 36 letters, digits or '-', not a placeholder: this event is refused; the rest of the request is ingested".to_string()
+        }
+        (RuleId::GMissing, _, _) => format!(
+            "no distinct_id: Mixpanel computes one from a hash of the sender's IP, so every such event of this sender is the synthetic user {ingest}; {}",
+            counts_for()
+        ),
         (_, _, Some(reason::INVALID_PAYLOAD)) => format!(
             "{} lacks an id it needs; nothing merges",
             event_label(&inc)
@@ -226,11 +245,68 @@ pub fn choice(run: &Run, event: usize) -> Option<String> {
         (RuleId::OId, None) if v.effect == Effect::None => {
             "already one cluster: no effect rather than a failure".to_string()
         }
+        // A merge the defaults allow only by a choice: a lenient GUID, or a cluster that
+        // reaches exactly the limit ("more than 500" vs "500 or more").
+        (RuleId::OId, None) if v.effect == Effect::Merged && lenient_only(run, event) => format!(
+            "accepted as GUID-shaped only by the lenient check (knob original.guid_check = {})",
+            k.guid_check.as_str()
+        ),
+        (RuleId::OId | RuleId::OAlias | RuleId::OMerge, None)
+            if v.effect == Effect::Merged && at_limit(run, event) =>
+        {
+            format!(
+                "the cluster reaches exactly the limit, allowed as \"more than {0}\" fails (knob original.max_cluster = {0})",
+                k.max_cluster
+            )
+        }
+        (RuleId::GImport, Some(reason::IMPORT_MISSING_DISTINCT_ID)) => {
+            "/import refuses a missing distinct_id (knob import.missing_distinct_id = reject)".to_string()
+        }
+        (RuleId::GMissing, _) if e.payload.endpoint == Endpoint::Import => {
+            "/import hashes the IP for a missing distinct_id (knob import.missing_distinct_id = ip-hash)".to_string()
+        }
         _ if v.warning == Some(reason::INVALID_DISTINCT_ID) => {
             "placeholder ids are accepted with a warning on /track".to_string()
         }
         _ => return None,
     })
+}
+
+/// Whether the `$anon_id` of a merging `$identify` passes only the lenient GUID check.
+fn lenient_only(run: &Run, event: usize) -> bool {
+    let e = &run.events[event];
+    let inc = Incoming::from_value(event as u32, e.payload.endpoint, &e.payload.body);
+    let anon = inc.anon_id.or(inc.anon_distinct_id);
+    anon.is_some_and(|a| {
+        run.config.knobs.guid_check == crate::model::GuidCheck::Lenient
+            && !crate::resolver::guid_shaped(&a, crate::model::GuidCheck::StrictV4)
+    })
+}
+
+/// Whether the cluster a merge made holds exactly `max_cluster` ids.
+fn at_limit(run: &Run, event: usize) -> bool {
+    let h = run.resolver().history();
+    let Some(id) = run.events[event].verdict.ingest else {
+        return false;
+    };
+    let t = event as u32 + 1;
+    let root = h.find_at(id, t);
+    let size = (0..h.len() as u32)
+        .filter(|&m| h.born(m) < t && h.find_at(m, t) == root)
+        .count();
+    size as u64 == u64::from(run.config.knobs.max_cluster)
+}
+
+/// The identified user (the `I` of a successful `$identify`) in `id`'s cluster just after
+/// `event`, if any.
+fn identified_owner(run: &Run, id: &str, event: usize) -> Option<String> {
+    let h = run.resolver().history();
+    let a = h.lookup(id)?;
+    let t = event as u32 + 1;
+    let root = h.find_at(a, t);
+    (0..h.len() as u32)
+        .find(|&m| h.flags(m) & crate::resolver::flag::IDENTIFIED != 0 && h.find_at(m, t) == root)
+        .map(|m| h.name(m).to_string())
 }
 
 fn device_name(inc: &Incoming) -> String {

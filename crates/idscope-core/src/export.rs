@@ -273,7 +273,8 @@ pub fn export(run: &Run, scenario: &Scenario, opts: &Options) -> Result<Export, 
             (ndjson(&event_payloads), event_payloads.len())
         }
         Format::CurlImport => {
-            warnings.extend(import_warnings(run.config.mode, &event_payloads));
+            let records: Vec<&EventRecord> = events.iter().filter(is_event).collect();
+            warnings.extend(import_warnings(run, &records));
             if !profiles.is_empty() {
                 warnings.push(format!(
                     "{} profile record(s) left out: /import takes events only (use curl-engage)",
@@ -374,7 +375,8 @@ pub fn export(run: &Run, scenario: &Scenario, opts: &Options) -> Result<Export, 
 }
 
 /// One event as a resolved export row: Mixpanel's raw-export shape, with `distinct_id` the
-/// final id and `$distinct_id_before_identity` the id it was stored under on arrival.
+/// final id and, where identity merging changed it, `$distinct_id_before_identity` the
+/// original (a value already in the payload is kept).
 pub fn resolved_event(run: &Run, e: &EventRecord, at_step: usize) -> Value {
     let mut props = e
         .payload
@@ -383,10 +385,17 @@ pub fn resolved_event(run: &Run, e: &EventRecord, at_step: usize) -> Value {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
+    let original = props.get("distinct_id").and_then(crate::resolver::id_value);
     let ingest = run.ingest_id(e.index);
     let fin = run.final_id(e.index, at_step);
+    let before = crate::resolver::before_identity(run.mode(), original.as_deref(), ingest, fin)
+        .map(str::to_string);
     props.insert("distinct_id".into(), json!(fin));
-    props.insert("$distinct_id_before_identity".into(), json!(ingest));
+    if let Some(b) = before {
+        props
+            .entry("$distinct_id_before_identity")
+            .or_insert_with(|| json!(b));
+    }
     let v = &e.verdict;
     let mut idscope = Map::new();
     idscope.insert("index".into(), json!(e.index));
@@ -406,28 +415,62 @@ fn event_name(p: &Value) -> &str {
     p.get("event").and_then(Value::as_str).unwrap_or("")
 }
 
-fn import_warnings(mode: Mode, payloads: &[&Value]) -> Vec<String> {
+/// What a strict `/import` of these events would refuse: the run's own checks (G-IMPORT,
+/// G-INVALID), so the export warns exactly where `run` rejects.
+fn import_warnings(run: &Run, events: &[&EventRecord]) -> Vec<String> {
     let mut w = Vec::new();
+    let mode = run.config.mode;
     if mode == Mode::Simplified {
+        let bodies: Vec<&Value> = events.iter().map(|e| &e.payload.body).collect();
         push_identity_event_warning(
             &mut w,
-            payloads,
-            "rejected with HTTP 400 by /import?strict=1 on a Simplified project, failing the whole batch (observed)",
+            &bodies,
+            "ignored (S-IGNORE); a field report, not Mixpanel's docs, saw /import?strict=1 refuse them with HTTP 400 on a Simplified project: leave them out",
         );
     }
-    let missing = |key: &str| {
-        payloads
-            .iter()
-            .filter(|p| p.get("properties").and_then(|q| q.get(key)).is_none())
-            .count()
-    };
-    for key in ["time", "$insert_id", "distinct_id"] {
-        let n = missing(key);
-        if n > 0 {
-            w.push(format!(
-                "{n} event(s) lack `{key}`, which /import requires: strict=1 rejects them"
-            ));
+    let mut refused: Vec<(String, usize)> = Vec::new();
+    for e in events {
+        let sent_at = run.steps[e.step - 1].time_ms as f64 / 1000.0;
+        let body = &e.payload.body;
+        let why = match crate::api::admit(
+            mode,
+            &run.config.knobs,
+            Endpoint::Import,
+            body,
+            sent_at,
+            "server",
+        ) {
+            crate::api::Admission::Refuse { field, message, .. } => {
+                Some(format!("{field}: {message}"))
+            }
+            crate::api::Admission::Accept { .. } => {
+                let id = body
+                    .get("properties")
+                    .and_then(|p| p.get("distinct_id"))
+                    .and_then(crate::resolver::id_value);
+                id.filter(|d| crate::resolver::is_invalid_id(d)).map(|d| {
+                    let (field, message) =
+                        crate::api::refusal(crate::resolver::reason::INVALID_DISTINCT_ID, &d);
+                    format!("{field}: {message}")
+                })
+            }
+        };
+        if let Some(why) = why {
+            match refused.iter_mut().find(|(w, _)| *w == why) {
+                Some((_, n)) => *n += 1,
+                None => refused.push((why, 1)),
+            }
         }
+    }
+    let failing: usize = refused.iter().map(|(_, n)| n).sum();
+    for (why, n) in &refused {
+        w.push(format!("{n} event(s) fail /import validation — {why}"));
+    }
+    if failing > 0 {
+        w.push(format!(
+            "/import?strict=1 answers 400 listing the {failing} failed record(s) and still ingests the other {}",
+            events.len() - failing
+        ));
     }
     w
 }
@@ -435,7 +478,7 @@ fn import_warnings(mode: Mode, payloads: &[&Value]) -> Vec<String> {
 fn push_identity_event_warning(w: &mut Vec<String>, payloads: &[&Value], what: &str) {
     let n = payloads
         .iter()
-        .filter(|p| matches!(event_name(p), "$identify" | "$create_alias" | "$merge"))
+        .filter(|p| crate::resolver::is_identity_event(event_name(p)))
         .count();
     if n > 0 {
         w.push(format!(
@@ -527,7 +570,11 @@ fn python(
 ) -> (String, usize) {
     let mode = run.config.mode;
     let mut s = String::from(header);
-    s.push_str("import os\n\nfrom mixpanel import Mixpanel\n\n");
+    let merges = payloads.iter().any(|p| event_name(p) == "$merge") && mode == Mode::Original;
+    if merges {
+        s.push_str("import os\n\n");
+    }
+    s.push_str("from mixpanel import Mixpanel\n\n");
     let _ = writeln!(s, "mp = Mixpanel({})", py_string(&scenario.token));
     let mut n = 0;
     // What mixpanel-js added itself; the Python library adds its own.

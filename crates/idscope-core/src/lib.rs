@@ -27,6 +27,7 @@
 //! # Ok::<(), idscope_core::scenario::LoadError>(())
 //! ```
 
+pub mod api;
 pub mod atomic;
 pub mod check;
 pub mod expect;

@@ -168,6 +168,8 @@ pub struct Knobs {
     pub guid_check: GuidCheck,
     /// S-IGNORE: whether the JS `$identify` event links like an ordinary event.
     pub identify_links: bool,
+    /// G-MISSING: what `/import` does with an event without `distinct_id`.
+    pub missing_distinct_id: MissingDistinctId,
 }
 
 impl Default for Knobs {
@@ -176,6 +178,40 @@ impl Default for Knobs {
             max_cluster: 500,
             guid_check: GuidCheck::Lenient,
             identify_links: false,
+            missing_distinct_id: MissingDistinctId::Reject,
+        }
+    }
+}
+
+/// What `/import` does with an event that has no `distinct_id` (G-MISSING) **[choice]**: the
+/// reference and its schema call it required; its newest prose says a hash of the IP is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MissingDistinctId {
+    /// Refused, as strict validation of a required field.
+    #[default]
+    Reject,
+    /// Given a distinct id computed from a hash of the request's IP address.
+    IpHash,
+}
+
+impl Choice for MissingDistinctId {
+    const ALL: &'static [MissingDistinctId] =
+        &[MissingDistinctId::Reject, MissingDistinctId::IpHash];
+    fn name(self) -> &'static str {
+        match self {
+            MissingDistinctId::Reject => "reject",
+            MissingDistinctId::IpHash => "ip-hash",
+        }
+    }
+    fn help(self) -> &'static str {
+        match self {
+            MissingDistinctId::Reject => {
+                "refused: the reference and its schema require distinct_id"
+            }
+            MissingDistinctId::IpHash => {
+                "a distinct id from a hash of the sender's IP (the newest prose)"
+            }
         }
     }
 }
@@ -189,6 +225,8 @@ pub struct KnobsHeader {
     pub guid_check: &'static str,
     #[serde(rename = "simplified.identify_links")]
     pub identify_links: bool,
+    #[serde(rename = "import.missing_distinct_id")]
+    pub missing_distinct_id: &'static str,
 }
 
 impl Knobs {
@@ -198,6 +236,7 @@ impl Knobs {
             max_cluster: self.max_cluster,
             guid_check: self.guid_check.as_str(),
             identify_links: self.identify_links,
+            missing_distinct_id: self.missing_distinct_id.name(),
         }
     }
 

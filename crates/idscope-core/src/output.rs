@@ -1,6 +1,7 @@
 //! What `idscope run` prints: the JSON contract (docs/scenario-format.md §3) and a readable table.
 
 use crate::model::Choice;
+use crate::rules::RuleId;
 use crate::run::Run;
 use crate::text::visible;
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -107,6 +108,9 @@ impl Serialize for StepJson<'_> {
         }
         if !st.sdk_notes.is_empty() {
             m.serialize_entry("sdk_notes", &st.sdk_notes)?;
+        }
+        if let Some(r) = &st.response {
+            m.serialize_entry("response", r)?;
         }
         m.end()
     }
@@ -222,6 +226,13 @@ pub fn run_table(run: &Run, until: usize) -> String {
     for r in &rows {
         out.push_str(&line(r));
     }
+    let answers = responses(run, until);
+    if !answers.is_empty() {
+        out.push_str("\nresponses:\n");
+        for a in answers {
+            out.push_str(&format!("  {a}\n"));
+        }
+    }
     out.push_str("\nclusters:\n");
     for c in run.clusters(until) {
         out.push_str(&format!(
@@ -237,4 +248,47 @@ pub fn run_table(run: &Run, until: usize) -> String {
         ));
     }
     out
+}
+
+/// The raw sends' answers that are worth a line, as "step N  …" (see [`response_summary`]).
+fn responses(run: &Run, until: usize) -> Vec<String> {
+    (0..run.steps.len().min(until))
+        .filter_map(|i| {
+            response_summary(run, i).map(|r| format!("step {}  {r}", run.steps[i].number))
+        })
+        .collect()
+}
+
+/// What the API answered step `i`'s raw send, in one line, when it is worth saying: every
+/// `/import` (a 400 lists its failed records), and a `/track` that answered `1` although
+/// it dropped events (G-WINDOW).
+pub fn response_summary(run: &Run, i: usize) -> Option<String> {
+    let st = run.steps.get(i)?;
+    let r = st.response.as_ref()?;
+    if let Some(code) = r.get("code").and_then(Value::as_u64) {
+        let imported = r["num_records_imported"].as_u64().unwrap_or(0);
+        let failed: Vec<String> = r["failed_records"]
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .map(|f| format!("#{} {}", f["index"], f["field"].as_str().unwrap_or("")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut line = format!("/import → {code}: {imported} imported");
+        if !failed.is_empty() {
+            line.push_str(&format!("; failed {}", failed.join(", ")));
+        }
+        return Some(line);
+    }
+    let dropped = run.events[st.events.clone()]
+        .iter()
+        .filter(|e| e.verdict.rule == RuleId::GWindow)
+        .count();
+    (dropped > 0).then(|| {
+        format!(
+            "/track → 1, though it dropped {dropped} event{} (G-WINDOW)",
+            if dropped == 1 { "" } else { "s" }
+        )
+    })
 }

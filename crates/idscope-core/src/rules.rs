@@ -43,6 +43,10 @@ pub enum RuleId {
     LUsers,
     GInvalid,
     GEmpty,
+    GWindow,
+    GImport,
+    GMissing,
+    GBefore,
     GIrreversible,
     GDeterminism,
 }
@@ -81,6 +85,10 @@ impl RuleId {
         RuleId::LUsers,
         RuleId::GInvalid,
         RuleId::GEmpty,
+        RuleId::GWindow,
+        RuleId::GImport,
+        RuleId::GMissing,
+        RuleId::GBefore,
         RuleId::GIrreversible,
         RuleId::GDeterminism,
     ];
@@ -120,6 +128,10 @@ impl RuleId {
             RuleId::LUsers => "L-USERS",
             RuleId::GInvalid => "G-INVALID",
             RuleId::GEmpty => "G-EMPTY",
+            RuleId::GWindow => "G-WINDOW",
+            RuleId::GImport => "G-IMPORT",
+            RuleId::GMissing => "G-MISSING",
+            RuleId::GBefore => "G-BEFORE",
             RuleId::GIrreversible => "G-IRREVERSIBLE",
             RuleId::GDeterminism => "G-DETERMINISM",
         }

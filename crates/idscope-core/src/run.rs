@@ -1,11 +1,12 @@
 //! A run: one scenario replayed through the SDK emulator and one mode's resolver. Every
 //! step's payloads and verdicts are kept, so any step can be viewed without replaying.
 
+use crate::api;
 use crate::ids::IdSource;
 pub use crate::model::RunConfig;
 use crate::model::{Endpoint, Mode};
 use crate::playbook;
-use crate::resolver::{Cluster, Resolver, Verdict};
+use crate::resolver::{Cluster, Incoming, Resolver, Verdict};
 use crate::rules::RuleId;
 use crate::scenario::{Action, Scenario};
 use crate::sdk::{Context, Device, Payload, Request};
@@ -29,8 +30,11 @@ pub struct StepRecord {
     /// Indices of the payloads the step sent.
     pub events: Range<usize>,
     pub note: Option<String>,
-    /// What the SDK refused or skipped ("identify refused: …").
+    /// What the SDK refused or skipped ("identify refused: …"), and what an endpoint
+    /// changed (a future `time`).
     pub sdk_notes: Vec<String>,
+    /// What the API answered a raw `send` (a strict `/import` lists its failed records).
+    pub response: Option<Value>,
     /// Wall-clock time of the step, in milliseconds since the epoch.
     pub time_ms: i64,
 }
@@ -55,6 +59,70 @@ pub struct Run {
     /// Every id each device had, in order (index = reset count).
     pub device_ids: BTreeMap<String, Vec<String>>,
     resolver: Resolver,
+}
+
+/// What happened to one payload: the verdict, what the endpoint changed (in words), and
+/// the field and message an `/import` refusal names.
+struct Admitted {
+    verdict: Verdict,
+    note: Option<String>,
+    refusal: Option<(&'static str, String)>,
+}
+
+/// One payload through its endpoint's checks (G-WINDOW, G-IMPORT, G-MISSING), then the
+/// resolver.
+fn admit_and_resolve(
+    resolver: &mut Resolver,
+    config: &RunConfig,
+    index: u32,
+    endpoint: Endpoint,
+    body: &Value,
+    sent_at: f64,
+    sender: &str,
+) -> Admitted {
+    let done = |verdict, note, refusal| Admitted {
+        verdict,
+        note,
+        refusal,
+    };
+    if endpoint == Endpoint::Engage {
+        return done(resolver.resolve(index, endpoint, body), None, None);
+    }
+    match api::admit(config.mode, &config.knobs, endpoint, body, sent_at, sender) {
+        api::Admission::Refuse {
+            rule,
+            reason,
+            field,
+            message,
+        } => {
+            let name = body
+                .get("properties")
+                .and_then(|p| p.get("distinct_id"))
+                .and_then(crate::resolver::id_value);
+            let verdict = resolver.refuse(name.as_deref(), reason, rule);
+            done(verdict, None, Some((field, message)))
+        }
+        api::Admission::Accept { distinct_id, note } => {
+            let mut incoming = Incoming::from_value(index, endpoint, body);
+            if let Some(d) = &distinct_id {
+                incoming.distinct_id = Some(std::borrow::Cow::Borrowed(d.as_str()));
+            }
+            let mut verdict = resolver.resolve_incoming(&incoming);
+            if let Some(d) = &distinct_id {
+                resolver.mark_synthetic(d);
+                // G-MISSING decided whom the event counts for.
+                if verdict.effect == crate::model::Effect::None {
+                    verdict.rule = RuleId::GMissing;
+                }
+            }
+            // The resolver's own refusal (a placeholder distinct_id, G-INVALID).
+            let refusal = (verdict.effect == crate::model::Effect::Rejected).then(|| {
+                let name = verdict.ingest.map_or("", |i| resolver.history().name(i));
+                api::refusal(verdict.reason.unwrap_or(""), name)
+            });
+            done(verdict, note, refusal)
+        }
+    }
 }
 
 impl Run {
@@ -145,10 +213,38 @@ impl Run {
                     built = ctx.next_index;
                 }
             }
+            let raw = matches!(step.action, Action::Send { .. });
+            let sender = step.device.as_deref().unwrap_or("server");
+            let mut response = None;
             for request in sent {
-                for body in request.payloads {
+                let mut failed = Vec::new();
+                let total = request.payloads.len();
+                for (k, body) in request.payloads.into_iter().enumerate() {
                     let index = events.len();
-                    let verdict = resolver.resolve(index as u32, request.endpoint, &body);
+                    let sent_at = time_ms as f64 / 1000.0;
+                    let admitted = admit_and_resolve(
+                        &mut resolver,
+                        &config,
+                        index as u32,
+                        request.endpoint,
+                        &body,
+                        sent_at,
+                        sender,
+                    );
+                    sdk_notes.extend(admitted.note);
+                    if let Some((field, message)) = admitted.refusal {
+                        failed.push(api::Failed {
+                            index: k,
+                            insert_id: body
+                                .get("properties")
+                                .and_then(|p| p.get("$insert_id"))
+                                .and_then(Value::as_str)
+                                .map(str::to_string),
+                            field,
+                            message,
+                        });
+                    }
+                    let verdict = admitted.verdict;
                     events.push(EventRecord {
                         index,
                         step: number,
@@ -159,6 +255,15 @@ impl Run {
                         },
                         verdict,
                     });
+                }
+                if raw {
+                    // /track answers 1 whatever it dropped; /import lists what failed.
+                    let failed = if request.endpoint == Endpoint::Import {
+                        failed
+                    } else {
+                        Vec::new()
+                    };
+                    response = Some(api::response(request.endpoint, total, &failed));
                 }
                 requests += 1;
             }
@@ -172,6 +277,7 @@ impl Run {
                 events: first..events.len(),
                 note: step.note.clone(),
                 sdk_notes,
+                response,
                 time_ms,
             });
         }

@@ -361,11 +361,19 @@ impl Stream {
             .entry("properties")
             .or_insert_with(|| serde_json::json!({}));
         if let Some(p) = props.as_object_mut() {
+            let original = p.get("distinct_id").and_then(crate::resolver::id_value);
+            let before = crate::resolver::before_identity(
+                self.opts.mode,
+                original.as_deref(),
+                ingest.as_deref(),
+                fin.as_deref(),
+            )
+            .map(str::to_string);
             p.insert("distinct_id".into(), serde_json::json!(fin));
-            p.insert(
-                "$distinct_id_before_identity".into(),
-                serde_json::json!(ingest),
-            );
+            if let Some(b) = before {
+                p.entry("$distinct_id_before_identity")
+                    .or_insert_with(|| serde_json::json!(b));
+            }
         }
         v.as_object_mut()?.insert(
             "idscope".into(),

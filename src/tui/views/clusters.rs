@@ -22,7 +22,10 @@ pub struct Clusters<'a> {
 /// What kind of id a member is, as the resolver recorded it.
 pub fn kind(run: &Run, id: &str) -> &'static str {
     let f = run.id_flags(id);
-    if f & flag::DEVICE != 0 || id.starts_with("$device:") {
+    if f & flag::SYNTHETIC != 0 {
+        // G-MISSING: made up by Mixpanel from the sender's IP, not sent by anyone.
+        "synth"
+    } else if f & flag::DEVICE != 0 || id.starts_with("$device:") {
         "device"
     } else if f & flag::ALIAS != 0 {
         "alias"

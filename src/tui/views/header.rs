@@ -2,7 +2,7 @@
 
 use super::vis;
 use crate::tui::app::App;
-use idscope_core::model::Mode;
+use idscope_core::model::{Choice, Mode};
 use idscope_core::sdk::Profile;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -92,10 +92,11 @@ impl Widget for &Header<'_> {
             let k = app.knobs;
             spans.push(Span::styled(
                 format!(
-                    "   knobs: max_cluster {} · guid_check {} · identify_links {}",
+                    "   knobs: max_cluster {} · guid_check {} · identify_links {} · missing_distinct_id {}",
                     k.max_cluster,
                     k.guid_check.as_str(),
-                    k.identify_links
+                    k.identify_links,
+                    k.missing_distinct_id.name()
                 ),
                 t.message,
             ));

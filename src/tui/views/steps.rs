@@ -55,7 +55,8 @@ pub fn step_height(app: &App, i: usize) -> usize {
     } else {
         0
     };
-    1 + calls + r.sdk_notes.len() + usize::from(r.note.is_some())
+    let answer = idscope_core::output::response_summary(app.run(), i).is_some();
+    1 + calls + r.sdk_notes.len() + usize::from(answer) + usize::from(r.note.is_some())
 }
 
 pub fn step_lines(app: &App, i: usize) -> Vec<Line<'static>> {
@@ -104,6 +105,12 @@ pub fn step_lines(app: &App, i: usize) -> Vec<Line<'static>> {
         out.push(Line::from(Span::styled(
             format!("{indent}! {}", vis(note)),
             if later { t.dim } else { t.effect_bad },
+        )));
+    }
+    if let Some(answer) = idscope_core::output::response_summary(app.run(), i) {
+        out.push(Line::from(Span::styled(
+            format!("{indent}← {answer}"),
+            if later { t.dim } else { t.hint },
         )));
     }
     if let Some(note) = &r.note {

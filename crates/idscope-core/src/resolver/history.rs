@@ -23,6 +23,9 @@ pub mod flag {
     pub const HAS_TARGET: u8 = 16;
     /// Some event was stored under this id.
     pub const STORED: u8 = 32;
+    /// Made up by Mixpanel for an event without distinct_id: a hash of the sender's IP
+    /// (G-MISSING).
+    pub const SYNTHETIC: u8 = 64;
 }
 
 fn hash(name: &str) -> u64 {

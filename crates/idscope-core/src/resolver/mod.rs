@@ -10,6 +10,7 @@ mod original;
 mod simplified;
 
 pub use history::{flag, History, IdRef};
+pub use original::guid_shaped;
 
 use crate::model::{Effect, Endpoint, Knobs, Mode};
 use crate::rules::RuleId;
@@ -30,6 +31,12 @@ pub mod reason {
     pub const INVALID_DISTINCT_ID: &str = "invalidDistinctId";
     /// The simulator's own code: an identity event lacks the ids it needs.
     pub const INVALID_PAYLOAD: &str = "invalidPayload";
+    /// The simulator's own code (G-WINDOW): `/track` dropped an event older than 5 days.
+    pub const TRACK_TOO_OLD: &str = "trackEventTooOld";
+    /// The simulator's own codes (G-IMPORT), after the field `/import` names.
+    pub const IMPORT_INVALID_TIME: &str = "importInvalidTime";
+    pub const IMPORT_INVALID_INSERT_ID: &str = "importInvalidInsertId";
+    pub const IMPORT_MISSING_DISTINCT_ID: &str = "importMissingDistinctId";
 }
 
 /// What the resolver decided for one payload.
@@ -56,6 +63,15 @@ impl Verdict {
             rule,
             warning: None,
             counts: ingest.is_some(),
+        }
+    }
+
+    /// Refused at ingestion: stored under no id, counting for no user.
+    pub fn rejected(ingest: Option<IdRef>, reason: &'static str, rule: RuleId) -> Verdict {
+        Verdict {
+            reason: Some(reason),
+            counts: false,
+            ..Verdict::new(ingest, Effect::Rejected, rule)
         }
     }
 
@@ -140,6 +156,24 @@ impl<'a> Incoming<'a> {
     }
 }
 
+/// `$distinct_id_before_identity` for a resolved export row [DOCS-RESERVED]: the event's
+/// original distinct_id (else the id it was stored under), only in the ID-merge modes and
+/// only when identity merging changed the distinct_id reports use.
+pub fn before_identity<'a>(
+    mode: Mode,
+    original: Option<&'a str>,
+    ingest: Option<&'a str>,
+    fin: Option<&str>,
+) -> Option<&'a str> {
+    let before = original.or(ingest)?;
+    (mode != Mode::Legacy && fin.is_some_and(|f| f != before)).then_some(before)
+}
+
+/// The identity verbs of Original ID Merge: `$identify`, `$create_alias`, `$merge`.
+pub fn is_identity_event(name: &str) -> bool {
+    matches!(name, "$identify" | "$create_alias" | "$merge")
+}
+
 /// G-INVALID membership (exact match).
 pub fn is_invalid_id(s: &str) -> bool {
     // Every listed value is short: most ids are rejected by length alone.
@@ -220,11 +254,7 @@ impl Resolver {
         if incoming.invalid_distinct_id && incoming.endpoint == Endpoint::Import {
             let name = incoming.distinct_id.as_deref().unwrap_or_default();
             let ingest = self.history_mut().intern(name, None);
-            return Verdict {
-                reason: Some(reason::INVALID_DISTINCT_ID),
-                counts: false,
-                ..Verdict::new(Some(ingest), Effect::Rejected, RuleId::GInvalid)
-            };
+            return Verdict::rejected(Some(ingest), reason::INVALID_DISTINCT_ID, RuleId::GInvalid);
         }
         let mut verdict = match self {
             Resolver::Legacy(r) => r.resolve(incoming),
@@ -242,12 +272,39 @@ impl Resolver {
         verdict
     }
 
+    /// An event the endpoint refused before resolution (G-WINDOW, G-IMPORT): its
+    /// distinct_id is known by name but nothing is stored under it.
+    pub fn refuse(
+        &mut self,
+        distinct_id: Option<&str>,
+        reason: &'static str,
+        rule: RuleId,
+    ) -> Verdict {
+        let ingest = distinct_id.map(|d| self.history_mut().intern(d, None));
+        Verdict::rejected(ingest, reason, rule)
+    }
+
+    /// Marks an id Mixpanel made up (G-MISSING), for labelling.
+    pub fn mark_synthetic(&mut self, name: &str) {
+        if let Some(id) = self.history().lookup(name) {
+            self.history_mut().set_flag(id, flag::SYNTHETIC);
+        }
+    }
+
     /// SDK-PEOPLE: profile records have no identity effect and count for no user's events.
+    /// Under Legacy an update sent to an alias lands on the original id's profile (L-ALIAS:
+    /// the alias table applies to `/engage` too [REF-ALIAS]).
     fn profile(&mut self, _index: u32, body: &Value) -> Verdict {
-        let ingest = body
-            .get("$distinct_id")
-            .and_then(id_value)
-            .map(|d| self.history_mut().intern(&d, None));
+        let legacy = matches!(self, Resolver::Legacy(_));
+        let ingest = body.get("$distinct_id").and_then(id_value).map(|d| {
+            let h = self.history_mut();
+            let id = h.intern(&d, None);
+            if legacy {
+                h.canonical(id)
+            } else {
+                id
+            }
+        });
         Verdict {
             counts: false,
             ..Verdict::new(ingest, Effect::None, RuleId::SdkPeople)

@@ -60,8 +60,12 @@ impl Original {
         }
         let a_id = self.history.lookup(&a);
         let i_id = self.history.intern(&i, None);
-        // A and I already in one cluster: no effect, no failure [choice].
+        // A and I already in one cluster: nothing merges, no failure [choice], but I was
+        // used as the identified id [REF-IDENTIFY flowchart: "already merged with a
+        // distinct_id that was used as the $identified_id"], so a later $identify of A to
+        // another user fails (check 3).
         if a_id.is_some_and(|a_id| self.history.find(a_id) == self.history.find(i_id)) {
+            self.history.set_flag(i_id, flag::IDENTIFIED);
             return Verdict::new(ingest, Effect::None, RULE);
         }
         // 3. A already belongs to another identified user.
@@ -104,7 +108,9 @@ impl Original {
         }
         let a_id = self.history.intern(&a, Some(e.index));
         self.history.set_flag(a_id, flag::ALIAS);
-        self.o_canon_union(a_id, x_id, e.index);
+        // O-CANON: Mixpanel keeps using the old value [REF-ALIAS], so X's canonical stays
+        // unless the alias's cluster is the larger one.
+        self.o_canon_union(x_id, a_id, e.index);
         Verdict::new(ingest, Effect::Merged, RULE)
     }
 
@@ -149,7 +155,7 @@ impl Original {
     }
 
     /// O-CANON **[choice]**: the larger cluster's canonical stays; on a tie, the first's
-    /// (`$anon_id`'s, the alias's, the first `$merge` id's).
+    /// (`$anon_id`'s, the aliased `distinct_id`'s, the first `$merge` id's).
     fn o_canon_union(&mut self, first: IdRef, second: IdRef, index: u32) {
         let keep = if self.history.size(second) > self.history.size(first) {
             second
@@ -161,7 +167,8 @@ impl Original {
 }
 
 /// O-ID check 2 **[choice]**: lenient = optional `$device:` prefix, then five hyphen-separated
-/// groups of letters/digits; strict-v4 = a version-4 UUID after the optional prefix.
+/// groups of hex digits (Mixpanel's older generated ids and Segment's UUIDs pass, words do
+/// not); strict-v4 = a version-4 UUID after the optional prefix.
 pub fn guid_shaped(id: &str, check: GuidCheck) -> bool {
     let body = id.strip_prefix("$device:").unwrap_or(id);
     match check {
@@ -171,7 +178,7 @@ pub fn guid_shaped(id: &str, check: GuidCheck) -> bool {
             groups.len() == 5
                 && groups
                     .iter()
-                    .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_alphanumeric()))
+                    .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_hexdigit()))
         }
         GuidCheck::StrictV4 => {
             let lens = [8, 4, 4, 4, 12];

@@ -1,6 +1,6 @@
 //! Simplified ID Merge (S-*; rule book source DOCS-SIMPL): `$device_id` + `$user_id` on ordinary events.
 
-use super::{flag, reason, History, IdRef, Incoming, Verdict};
+use super::{flag, is_identity_event, reason, History, IdRef, Incoming, Verdict};
 use crate::model::{Effect, Knobs};
 use crate::rules::RuleId;
 
@@ -27,6 +27,9 @@ impl Simplified {
         }
     }
 
+    /// S-IGNORE: `$identify`, `$create_alias` and `$merge` have no identity effect (the JS
+    /// `$identify` links only with the `simplified.identify_links` knob **[choice]**); the
+    /// rest by S-DID and S-LINK.
     pub fn resolve(&mut self, e: &Incoming) -> Verdict {
         let user = e.user_id.as_deref();
         // Ingestion strips one `$device:` prefix from `$device_id` [observed in the field; see S-DID].
@@ -46,13 +49,14 @@ impl Simplified {
                 .as_deref()
                 .map(|d| self.intern_kind(d, !d.starts_with("$device:"), e.index))
         };
+        // S-IGNORE first: an identity verb is ignored whatever ids it carries.
+        if is_identity_event(&e.event) && !(e.event == "$identify" && self.identify_links) {
+            return Verdict::new(ingest, Effect::Ignored, RuleId::SIgnore);
+        }
         let Some(ingest) = ingest else {
             // G-EMPTY: no distinct_id, `$device_id` or `$user_id`: the event counts for no user.
             return Verdict::new(None, Effect::None, RuleId::GEmpty);
         };
-        if is_identity_event(&e.event) && !(e.event == "$identify" && self.identify_links) {
-            return self.s_ignore(ingest);
-        }
         match (device, user) {
             (Some(d), Some(_)) => self.s_link(e.index, ingest, d),
             _ => Verdict::new(Some(ingest), Effect::None, RuleId::SDid),
@@ -100,12 +104,6 @@ impl Simplified {
         id
     }
 
-    /// S-IGNORE: `$identify`, `$create_alias` and `$merge` have no identity effect (the JS
-    /// `$identify` links only with the `simplified.identify_links` knob **[choice]**).
-    fn s_ignore(&self, ingest: IdRef) -> Verdict {
-        Verdict::new(Some(ingest), Effect::Ignored, RuleId::SIgnore)
-    }
-
     /// S-LINK / S-CLUSTER: the first event carrying both ids links the device into the
     /// user's cluster, retroactively; a device belongs to at most one user (first link wins),
     /// and a cluster holds exactly one user id.
@@ -121,8 +119,4 @@ impl Simplified {
         self.history.union(d, user, index, user);
         Verdict::new(Some(user), Effect::Linked, RuleId::SLink)
     }
-}
-
-pub(super) fn is_identity_event(name: &str) -> bool {
-    matches!(name, "$identify" | "$create_alias" | "$merge")
 }
