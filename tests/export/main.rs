@@ -151,6 +151,15 @@ fn warnings_for_payloads_mixpanel_would_refuse() {
         .warnings
         .iter()
         .any(|w| w.contains("$merge only works through /import")));
+    // G-WINDOW: the payloads keep the scenario's times, which /track drops after 5 days.
+    assert!(
+        e.warnings.iter().any(
+            |w| w.contains("keep their times (from 2026-01-01T09:00:01Z)")
+                && w.contains("older than 5 days")
+        ),
+        "{:?}",
+        e.warnings
+    );
     // The $merge carries only `$distinct_ids`, as the Merge Identities reference sends it:
     // identity verbs are not held to the ordinary event's `time`/`$insert_id`.
     let e = out(Mode::Original, Format::CurlImport, Scope::All);

@@ -316,6 +316,8 @@ pub fn export(run: &Run, scenario: &Scenario, opts: &Options) -> Result<Export, 
             if run.config.mode == Mode::Simplified {
                 push_identity_event_warning(&mut warnings, &event_payloads, "ignored (S-IGNORE)");
             }
+            let records: Vec<&EventRecord> = events.iter().filter(is_event).collect();
+            warnings.extend(track_window_warnings(&records, &event_payloads));
             let mut s = String::from("#!/usr/bin/env bash\n");
             s.push_str(&header("#"));
             push_warning_comments(&mut s, "#", &warnings);
@@ -470,6 +472,33 @@ fn import_warnings(run: &Run, events: &[&EventRecord]) -> Vec<String> {
         w.push(format!(
             "/import?strict=1 answers 400 listing the {failing} failed record(s) and still ingests the other {}",
             events.len() - failing
+        ));
+    }
+    w
+}
+
+/// G-WINDOW for a `/track` replay of these events: what the run dropped, and that the payloads keep their
+/// own `time`, so /track drops them all once they are 5 days old (it still answers 1).
+fn track_window_warnings(events: &[&EventRecord], payloads: &[&Value]) -> Vec<String> {
+    let mut w = Vec::new();
+    let dropped = events
+        .iter()
+        .filter(|e| e.verdict.rule == crate::rules::RuleId::GWindow)
+        .count();
+    if dropped > 0 {
+        w.push(format!(
+            "{dropped} event(s) were already older than 5 days when sent: /track drops them and still answers 1 (G-WINDOW)"
+        ));
+    }
+    let earliest = payloads
+        .iter()
+        .filter_map(|p| p.get("properties").and_then(|q| q.get("time")))
+        .filter_map(crate::api::time_seconds)
+        .reduce(f64::min);
+    if let Some(t) = earliest {
+        w.push(format!(
+            "the events keep their times (from {}): /track silently drops any older than 5 days when it receives them (G-WINDOW); to replay old events use curl-import",
+            crate::text::rfc3339(t)
         ));
     }
     w
