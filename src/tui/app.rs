@@ -132,6 +132,12 @@ pub enum Action {
     MoveStepDown,
     /// `s`: save as a scenario file.
     Save,
+    /// `E`: edit the step under the cursor in place (the add-step prompt, filled in).
+    EditStep,
+    /// `R`: rename the scenario or one of its devices.
+    Rename,
+    /// `=`: keep the current outcome of all three modes as the scenario's `expect`.
+    KeepExpect,
     /// A key while a playground prompt is open (they take text).
     PromptKey(crossterm::event::KeyEvent),
 }
@@ -771,6 +777,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::MoveStepUp => return super::playground::move_step(app, true),
         Action::MoveStepDown => return super::playground::move_step(app, false),
         Action::Save => return super::playground::open_save(app, None),
+        Action::EditStep => return super::playground::open_edit(app),
+        Action::Rename => return super::playground::open_rename(app),
+        Action::KeepExpect => return super::playground::keep_expect(app),
         Action::PromptKey(key) => return super::playground::key(app, key),
     }
     Vec::new()

@@ -61,6 +61,29 @@ pub struct Run {
     resolver: Resolver,
 }
 
+/// What kind of id an identity is, for labels: a device id, a user id, an alias, an id
+/// Mixpanel made up (G-MISSING), or a plain distinct_id whose kind no rule settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdKind {
+    Device,
+    User,
+    Alias,
+    Synthetic,
+    Id,
+}
+
+impl IdKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdKind::Device => "device",
+            IdKind::User => "user",
+            IdKind::Alias => "alias",
+            IdKind::Synthetic => "synthetic",
+            IdKind::Id => "id",
+        }
+    }
+}
+
 /// What happened to one payload: the verdict, what the endpoint changed (in words), and
 /// the field and message an `/import` refusal names.
 struct Admitted {
@@ -337,6 +360,48 @@ impl Run {
     pub fn id_flags(&self, name: &str) -> u8 {
         let h = self.resolver.history();
         h.lookup(name).map_or(0, |id| h.flags(id))
+    }
+
+    /// What kind of id `name` is, as the resolver recorded it (for labels and graphs).
+    pub fn id_kind(&self, name: &str) -> IdKind {
+        use crate::resolver::flag;
+        let f = self.id_flags(name);
+        if f & flag::SYNTHETIC != 0 {
+            IdKind::Synthetic
+        } else if f & flag::DEVICE != 0 || name.starts_with("$device:") {
+            IdKind::Device
+        } else if f & flag::ALIAS != 0 {
+            IdKind::Alias
+        } else if f & (flag::USER | flag::IDENTIFIED) != 0 {
+            IdKind::User
+        } else {
+            IdKind::Id
+        }
+    }
+
+    /// The scenario's name for the device an id belongs to (`web` for `$device:<web's id>`
+    /// or the bare id), so views can say which device a UUID is.
+    pub fn device_name(&self, id: &str) -> Option<&str> {
+        let bare = id.strip_prefix("$device:").unwrap_or(id);
+        self.device_ids
+            .iter()
+            .find(|(_, ids)| ids.iter().any(|d| d == bare))
+            .map(|(name, _)| name.as_str())
+    }
+
+    /// How the UI, the exports and `--scope event:` name an event: `N.k`, the `k`-th payload
+    /// (from 1) of step `N` (from 1). The JSON contract's `index` is its 0-based position.
+    pub fn event_ref(&self, event: usize) -> String {
+        let e = &self.events[event];
+        let first = self.steps[e.step - 1].events.start;
+        format!("{}.{}", e.step, event - first + 1)
+    }
+
+    /// The event an `N.k` reference names, if any.
+    pub fn event_by_ref(&self, step: usize, k: usize) -> Option<usize> {
+        let s = self.steps.get(step.checked_sub(1)?)?;
+        let i = s.events.start + k.checked_sub(1)?;
+        (i < s.events.end).then_some(i)
     }
 
     /// The payload's `distinct_id`-like fields for tables: ($device_id, $user_id).

@@ -876,3 +876,21 @@ pub fn written(app: &mut App, path: PathBuf, result: Result<(), WriteError>) -> 
 pub fn passes(action: &Action) -> bool {
     matches!(action, Action::Resize(..) | Action::PromptKey(_))
 }
+
+/// `E`: edit the step under the cursor in place. (Stub: being built.)
+pub fn open_edit(app: &mut App) -> Vec<Effect> {
+    app.message = Some("editing a step in place is not built yet".into());
+    Vec::new()
+}
+
+/// `R`: rename the scenario or a device. (Stub: being built.)
+pub fn open_rename(app: &mut App) -> Vec<Effect> {
+    app.message = Some("renaming is not built yet".into());
+    Vec::new()
+}
+
+/// `=`: keep the current outcome as `expect`. (Stub: being built.)
+pub fn keep_expect(app: &mut App) -> Vec<Effect> {
+    app.message = Some("keeping the outcome as expect is not built yet".into());
+    Vec::new()
+}

@@ -6,7 +6,6 @@ use super::{fit, pane_block, vis};
 use crate::tui::app::App;
 use crate::tui::step_clusters::Change;
 use idscope_core::model::Mode;
-use idscope_core::resolver::flag;
 use idscope_core::run::Run;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -19,20 +18,11 @@ pub struct Clusters<'a> {
     pub focused: bool,
 }
 
-/// What kind of id a member is, as the resolver recorded it.
+/// What kind of id a member is, as the resolver recorded it (padded to 7 columns).
 pub fn kind(run: &Run, id: &str) -> &'static str {
-    let f = run.id_flags(id);
-    if f & flag::SYNTHETIC != 0 {
-        // G-MISSING: made up by Mixpanel from the sender's IP, not sent by anyone.
-        "synth"
-    } else if f & flag::DEVICE != 0 || id.starts_with("$device:") {
-        "device"
-    } else if f & flag::ALIAS != 0 {
-        "alias"
-    } else if f & (flag::USER | flag::IDENTIFIED) != 0 {
-        "user"
-    } else {
-        "id"
+    match run.id_kind(id) {
+        idscope_core::run::IdKind::Synthetic => "synth",
+        k => k.as_str(),
     }
 }
 
