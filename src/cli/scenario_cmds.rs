@@ -49,7 +49,8 @@ pub struct ExportArgs {
     /// What to write.
     #[arg(long, value_parser = choice::<ExportFormat>())]
     format: ExportFormat,
-    /// event:N (0-based payload index), step:N, until:N or all.
+    /// event:N.k (the k-th payload of step N, as the explorer numbers them), event:N (0-based
+    /// index in the run JSON), step:N, until:N or all.
     #[arg(long, default_value = "all", value_parser = parse_scope)]
     scope: Scope,
     /// Write to this file (atomically) instead of stdout.
@@ -69,7 +70,7 @@ pub struct ExportArgs {
 }
 
 fn parse_scope(s: &str) -> Result<Scope, String> {
-    Scope::parse(s).ok_or_else(|| "expected event:N, step:N, until:N or all".to_string())
+    Scope::parse(s).ok_or_else(|| "expected event:N.k, event:N, step:N, until:N or all".to_string())
 }
 
 pub fn run(args: RunArgs) -> i32 {

@@ -1,7 +1,8 @@
-//! Issue 4: export formats and the clipboard strategy.
+//! Issue 4: export formats and the clipboard strategy; the identity graph exports in `graph.rs`.
 
 #[path = "../common/mod.rs"]
 mod common;
+mod graph;
 
 use idscope_core::export::{export, Format, Options, Region, Scope};
 use idscope_core::model::Mode;

@@ -1,5 +1,6 @@
-//! Exports of a run, in the formats an engineer pastes into tickets, curl and code (issue 4).
-//! Pure functions of (run, scenario, options): no I/O, deterministic output.
+//! Exports of a run, in the formats an engineer pastes into tickets, curl and code (issue 4),
+//! and the identity graph as Mermaid or Graphviz DOT ([`crate::graph`]). Pure functions of
+//! (run, scenario, options): no I/O, deterministic output.
 
 use crate::model::{Choice, Endpoint, Mode};
 use crate::run::{EventRecord, Run};
@@ -21,10 +22,12 @@ pub enum Format {
     Python,
     ResolvedJsonl,
     MappingCsv,
+    Mermaid,
+    Dot,
 }
 
 impl Format {
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 11] = [
         Format::Json,
         Format::Ndjson,
         Format::CurlImport,
@@ -34,6 +37,8 @@ impl Format {
         Format::Python,
         Format::ResolvedJsonl,
         Format::MappingCsv,
+        Format::Mermaid,
+        Format::Dot,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +52,8 @@ impl Format {
             Format::Python => "python",
             Format::ResolvedJsonl => "resolved-jsonl",
             Format::MappingCsv => "mapping-csv",
+            Format::Mermaid => "mermaid",
+            Format::Dot => "dot",
         }
     }
 
@@ -62,6 +69,8 @@ impl Format {
             Format::Python => "mixpanel-python calls (server side)",
             Format::ResolvedJsonl => "each event with ingest and final id",
             Format::MappingCsv => "distinct_id,resolved_distinct_id",
+            Format::Mermaid => "identity graph as a Mermaid flowchart",
+            Format::Dot => "identity graph as Graphviz DOT",
         }
     }
 
@@ -74,6 +83,8 @@ impl Format {
             Format::Js => "js",
             Format::Python => "py",
             Format::MappingCsv => "csv",
+            Format::Mermaid => "mmd",
+            Format::Dot => "dot",
         }
     }
 }
@@ -88,11 +99,15 @@ impl Choice for Format {
     }
 }
 
-/// Which part of the run to export.
+/// Which part of the run to export. The graph formats draw the graph after the scope's
+/// last step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// One payload, by its 0-based index (as in `run --format json`).
     Event(usize),
+    /// One payload, by its `N.k` reference (step N, its k-th payload; [`Run::event_ref`]),
+    /// resolved against the run by [`span`].
+    EventRef(usize, usize),
     /// The payloads of one step (1-based).
     Step(usize),
     /// Everything sent by steps 1..=N.
@@ -101,13 +116,16 @@ pub enum Scope {
 }
 
 impl Scope {
-    /// Parses `event:N`, `step:N`, `until:N` or `all`.
+    /// Parses `event:N`, `event:N.k`, `step:N`, `until:N` or `all`.
     pub fn parse(s: &str) -> Option<Scope> {
         if s == "all" {
             return Some(Scope::All);
         }
         let (kind, n) = s.split_once(':')?;
-        let n: usize = n.parse().ok()?;
+        if let ("event", Some((step, k))) = (kind, n.split_once('.')) {
+            return Some(Scope::EventRef(number(step)?, number(k)?));
+        }
+        let n = number(n)?;
         match kind {
             "event" => Some(Scope::Event(n)),
             "step" => Some(Scope::Step(n)),
@@ -119,11 +137,20 @@ impl Scope {
     pub fn label(&self) -> String {
         match self {
             Scope::Event(n) => format!("event:{n}"),
+            Scope::EventRef(step, k) => format!("event:{step}.{k}"),
             Scope::Step(n) => format!("step:{n}"),
             Scope::Until(n) => format!("until:{n}"),
             Scope::All => "all".into(),
         }
     }
+}
+
+/// Digits only (`usize::from_str` would also take a leading `+`).
+fn number(s: &str) -> Option<usize> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
 }
 
 /// Mixpanel's data residency regions: they pick the API host.
@@ -229,6 +256,22 @@ pub fn span(run: &Run, scope: Scope) -> Result<Span, String> {
             "event:{i} is not an event (events are 0 to {})",
             run.events.len().saturating_sub(1)
         )),
+        Scope::EventRef(n, k) => match run.event_by_ref(n, k) {
+            Some(i) => span(run, Scope::Event(i)),
+            None if n >= 1 && n <= steps => {
+                let sent = run.steps[n - 1].events.len();
+                Err(match sent {
+                    0 => format!("event:{n}.{k} is not an event: step {n} sent no payload"),
+                    1 => format!("event:{n}.{k} is not an event: step {n} sent one payload ({n}.1)"),
+                    _ => format!(
+                        "event:{n}.{k} is not an event: step {n} sent {sent} payloads ({n}.1 to {n}.{sent})"
+                    ),
+                })
+            }
+            None => Err(format!(
+                "event:{n}.{k} is not an event: there is no step {n} (steps are 1 to {steps})"
+            )),
+        },
     }
 }
 
@@ -356,6 +399,15 @@ pub fn export(run: &Run, scenario: &Scenario, opts: &Options) -> Result<Export, 
                 n += 1;
             }
             (s, n)
+        }
+        Format::Mermaid | Format::Dot => {
+            let g = crate::graph::graph(run, at_step);
+            let text = if opts.format == Format::Mermaid {
+                crate::graph::mermaid(&g)
+            } else {
+                crate::graph::dot(&g)
+            };
+            (text, g.node_count())
         }
         Format::MappingCsv => {
             let mut s = String::from("distinct_id,resolved_distinct_id\n");
@@ -825,6 +877,18 @@ mod tests {
         assert_eq!(Scope::parse("until:5"), Some(Scope::Until(5)));
         assert_eq!(Scope::parse("step:x"), None);
         assert_eq!(Scope::parse("page:1"), None);
+        assert_eq!(Scope::parse("event:3.2"), Some(Scope::EventRef(3, 2)));
+        assert_eq!(Scope::EventRef(3, 2).label(), "event:3.2");
+        for bad in [
+            "event:3.",
+            "event:.2",
+            "event:3.2.1",
+            "event:+3",
+            "step:3.2",
+            "event:3.x",
+        ] {
+            assert_eq!(Scope::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! injected through [`ids::IdSource`].
 //!
 //! Data flows one way: [`scenario`] → [`sdk`] (via [`playbook`]) → payloads → [`resolver`]
-//! → events + clusters ([`run`]) → [`output`] / [`export`]; and for real exports,
-//! [`ingest`] → [`stream`] → summary. `ARCHITECTURE.md` at the repository root has the map.
+//! → events + clusters ([`run`]) → [`output`] / [`export`] (the identity [`graph`] too);
+//! and for real exports, [`ingest`] → [`stream`] → summary. `ARCHITECTURE.md` at the
+//! repository root has the map.
 //!
 //! ```
 //! use idscope_core::{Mode, Run, RunConfig};
@@ -34,6 +35,7 @@ pub mod expect;
 pub mod explain;
 pub mod export;
 pub mod gen;
+pub mod graph;
 pub mod ids;
 pub mod ingest;
 pub mod load;

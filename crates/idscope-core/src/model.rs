@@ -58,6 +58,15 @@ impl Mode {
         }
     }
 
+    /// One word, for compact labels ("Original: merged").
+    pub fn short(self) -> &'static str {
+        match self {
+            Mode::Legacy => "Legacy",
+            Mode::Original => "Original",
+            Mode::Simplified => "Simplified",
+        }
+    }
+
     pub fn next(self) -> Mode {
         match self {
             Mode::Legacy => Mode::Original,

@@ -11,7 +11,7 @@ use crate::rules::RuleId;
 use crate::scenario::{Action, Scenario};
 use crate::sdk::{Context, Device, Payload, Request};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 /// One scenario step as it ran.
@@ -58,6 +58,8 @@ pub struct Run {
     pub events: Vec<EventRecord>,
     /// Every id each device had, in order (index = reset count).
     pub device_ids: BTreeMap<String, Vec<String>>,
+    /// Bare device id → its device's name (the inverse of `device_ids`, for labels).
+    device_names: HashMap<String, String>,
     resolver: Resolver,
 }
 
@@ -221,8 +223,16 @@ impl Run {
                     }
                     sdk_calls.clone_from(&expanded);
                     if expanded.is_empty() {
+                        // Say what did not happen: an asked-for reset must not vanish silently.
+                        let kept = if matches!(action, Action::Logout) {
+                            ": no reset(), so the device keeps its ids"
+                        } else {
+                            ""
+                        };
+                        let rule = playbook::rule_for(action)
+                            .map_or_else(String::new, |r| format!(" ({r})"));
                         sdk_notes.push(format!(
-                            "the {} playbook makes no SDK call for `{}`",
+                            "the {} playbook makes no SDK call for `{}`{rule}{kept}",
                             config.playbook(),
                             action.key()
                         ));
@@ -304,9 +314,13 @@ impl Run {
                 time_ms,
             });
         }
-        let device_ids = devices
+        let device_ids: BTreeMap<String, Vec<String>> = devices
             .into_iter()
             .map(|(name, d)| (name, d.device_ids().to_vec()))
+            .collect();
+        let device_names = device_ids
+            .iter()
+            .flat_map(|(name, ids)| ids.iter().map(move |d| (d.clone(), name.clone())))
             .collect();
         Run {
             scenario: scenario.name.clone(),
@@ -314,6 +328,7 @@ impl Run {
             steps,
             events,
             device_ids,
+            device_names,
             resolver,
         }
     }
@@ -383,10 +398,7 @@ impl Run {
     /// or the bare id), so views can say which device a UUID is.
     pub fn device_name(&self, id: &str) -> Option<&str> {
         let bare = id.strip_prefix("$device:").unwrap_or(id);
-        self.device_ids
-            .iter()
-            .find(|(_, ids)| ids.iter().any(|d| d == bare))
-            .map(|(name, _)| name.as_str())
+        self.device_names.get(bare).map(String::as_str)
     }
 
     /// How the UI, the exports and `--scope event:` name an event: `N.k`, the `k`-th payload
