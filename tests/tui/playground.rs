@@ -659,10 +659,876 @@ fn add_step_prompt_snapshot() {
     insta::assert_snapshot!("add_step_value_100x30", draw(&mut app, 100, 30).backend());
 }
 
+// ---- E: editing a step in place --------------------------------------------------------------
+
+fn prompt_text(app: &App) -> String {
+    match &app.playground.prompt {
+        Some(Prompt::Add(p)) => p.text.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn prompt_error(app: &App) -> Option<String> {
+    match &app.playground.prompt {
+        Some(Prompt::Add(p)) => p.error.clone(),
+        Some(Prompt::Rename(p)) => p.error.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn message(app: &App) -> String {
+    app.message.clone().unwrap_or_default()
+}
+
+/// A scenario with what the step prompt does not show: properties, an alias's original, a
+/// pinned reset, a note and `after`, a same-tick pair, a raw send, a profile update.
+const HIDDEN: &str = r#"{
+  "name": "Hidden fields",
+  "devices": { "web": {}, "phone": {} },
+  "steps": [
+    { "device": "web", "track": "Bought", "properties": { "plan": "pro" } },
+    { "device": "web", "alias": "a@b.c", "original": "anon-1" },
+    { "device": "web", "reset": { "device_id": "33333333-3333-4333-8333-333333333333" } },
+    { "device": "phone", "login": "alice", "after": "2d", "note": "Alice's phone" },
+    { "device": "phone", "track": "Tapped", "same_tick": true },
+    { "send": [{ "event": "A", "properties": { "distinct_id": "x" } }, { "event": "B", "properties": { "distinct_id": "y" } }] },
+    { "device": "web", "register": { "plan": "pro" } },
+    { "send": { "event": "Renewed", "properties": { "distinct_id": "alice", "time": 1767258000 } }, "endpoint": "import" }
+  ]
+}"#;
+
+fn hidden_app() -> App {
+    App::from_scenario(scenario(HIDDEN))
+}
+
+fn goto(app: &mut App, k: usize) {
+    update(app, Action::StepFirst);
+    for _ in 1..k {
+        update(app, Action::StepNext);
+    }
+    assert_eq!(app.cursor, k);
+}
+
+#[test]
+fn edit_replaces_the_value_in_place_and_undo_restores_it() {
+    let mut app = app();
+    let original = app.scenario.clone();
+    goto(&mut app, 5); // laptop: login "bob", note "Bob borrows the laptop"
+    ch(&mut app, 'E');
+    match &app.playground.prompt {
+        Some(Prompt::Add(p)) => {
+            assert_eq!(
+                playground::KINDS[p.kind].1,
+                "login",
+                "the step's kind is marked"
+            );
+            assert_eq!(p.edit.as_ref().map(|t| t.step), Some(5));
+        }
+        other => panic!("{other:?}"),
+    }
+    enter(&mut app); // keep login
+    enter(&mut app); // keep laptop (preselected)
+    assert_eq!(prompt_text(&app), "bob", "the value is filled in");
+    ctrl(&mut app, 'u');
+    typ(&mut app, "carol");
+    enter(&mut app);
+    assert!(app.playground.prompt.is_none());
+    assert_eq!(app.total_steps(), 6, "replaced, not added");
+    assert_eq!(app.cursor, 5, "the cursor stays on the step");
+    let mut want = step("laptop", StepAction::Login("carol".into()));
+    want.note = Some("Bob borrows the laptop".into());
+    assert_eq!(app.scenario.steps[4], want, "the note is kept");
+    assert_eq!(app.scenario.steps[5], original.steps[5]);
+    assert_eq!(message(&app), r#"step 5: login "bob" → login "carol""#);
+    assert!(app.dirty);
+    assert_replayed(&app);
+    ch(&mut app, 'u');
+    assert_eq!(app.scenario, original, "one undo restores it");
+    assert_eq!(app.cursor, 5);
+    assert!(!app.dirty);
+    ctrl(&mut app, 'r');
+    assert_eq!(app.scenario.steps[4], want);
+}
+
+#[test]
+fn edit_changes_kind_and_device_and_keeps_note_and_timing() {
+    let mut app = hidden_app();
+    goto(&mut app, 4); // phone: login "alice", after 2d, note
+    ch(&mut app, 'E');
+    ch(&mut app, 'i'); // identify
+    ch(&mut app, '1'); // web — allowed: step 5 runs in step 4's tick, so…
+    assert!(
+        prompt_error(&app)
+            .unwrap_or_default()
+            .contains("step 5 runs in this step's tick (same_tick), so step 4 stays on phone"),
+        "{:?}",
+        app.playground.prompt
+    );
+    ch(&mut app, '2'); // phone
+    assert_eq!(prompt_text(&app), "alice");
+    enter(&mut app);
+    let s = &app.scenario.steps[3];
+    assert_eq!(s.action, StepAction::Identify("alice".into()));
+    assert_eq!(s.device.as_deref(), Some("phone"));
+    assert_eq!(s.advance_ms, 2 * 86_400_000, "after 2d is kept");
+    assert_eq!(s.note.as_deref(), Some("Alice's phone"));
+    assert_eq!(message(&app), r#"step 4: login "alice" → identify "alice""#);
+    // A device change names the devices.
+    let mut app = crate::support::app();
+    goto(&mut app, 3); // phone: login "alice"
+    ch(&mut app, 'E');
+    enter(&mut app);
+    ch(&mut app, '1'); // laptop
+    enter(&mut app); // keep "alice"
+    assert_eq!(
+        message(&app),
+        r#"step 3: phone: login "alice" → laptop: login "alice""#
+    );
+    assert_eq!(
+        app.playground.branch,
+        Some(2),
+        "later steps follow: a branch"
+    );
+    assert_replayed(&app);
+    // A new device made from the edit prompt is listed.
+    ch(&mut app, 'E');
+    enter(&mut app);
+    ch(&mut app, '+');
+    typ(&mut app, "tablet");
+    enter(&mut app);
+    enter(&mut app);
+    assert_eq!(app.scenario.steps[2].device.as_deref(), Some("tablet"));
+    assert!(app.scenario.devices.contains_key("tablet"));
+    assert!(
+        message(&app).ends_with("(new device tablet)"),
+        "{}",
+        message(&app)
+    );
+}
+
+#[test]
+fn edit_keeps_what_the_prompt_does_not_show() {
+    let mut app = hidden_app();
+    let before = app.scenario.clone();
+    // A track's properties stay when its event name changes.
+    goto(&mut app, 1);
+    ch(&mut app, 'E');
+    let s = screen(&draw(&mut app, 100, 30));
+    assert!(s.contains("kept as is: its properties"), "{s}");
+    enter(&mut app);
+    enter(&mut app);
+    ctrl(&mut app, 'u');
+    typ(&mut app, "Paid");
+    enter(&mut app);
+    match &app.scenario.steps[0].action {
+        StepAction::Track { event, properties } => {
+            assert_eq!(event, "Paid");
+            assert_eq!(properties["plan"], "pro", "properties kept");
+        }
+        other => panic!("{other:?}"),
+    }
+    // …and changing the kind would drop them: refused, naming them.
+    ch(&mut app, 'E');
+    ch(&mut app, 'l');
+    let e = prompt_error(&app).unwrap();
+    assert!(
+        e.contains("step 1 keeps its properties, which only a track step has"),
+        "{e}"
+    );
+    assert!(
+        matches!(&app.playground.prompt, Some(Prompt::Add(p)) if p.stage == playground::AddStage::Kind)
+    );
+    press(&mut app, key(KeyCode::Esc));
+    // An alias keeps its original.
+    goto(&mut app, 2);
+    ch(&mut app, 'E');
+    enter(&mut app);
+    enter(&mut app);
+    ctrl(&mut app, 'u');
+    typ(&mut app, "new@b.c");
+    enter(&mut app);
+    assert_eq!(
+        app.scenario.steps[1].action,
+        StepAction::Alias {
+            alias: "new@b.c".into(),
+            original: Some("anon-1".into())
+        }
+    );
+    // A pinned reset keeps its id when it moves to another device.
+    goto(&mut app, 3);
+    ch(&mut app, 'E');
+    enter(&mut app);
+    ch(&mut app, '2'); // phone
+    assert_eq!(app.scenario.steps[2].device.as_deref(), Some("phone"));
+    assert_eq!(
+        app.scenario.steps[2].action,
+        StepAction::Reset {
+            device_id: Some("33333333-3333-4333-8333-333333333333".into())
+        }
+    );
+    // A send of one event to /import: only its distinct_id changes.
+    goto(&mut app, 8);
+    ch(&mut app, 'E');
+    enter(&mut app); // send: no device
+    assert_eq!(prompt_text(&app), "alice");
+    ctrl(&mut app, 'u');
+    typ(&mut app, "bob");
+    enter(&mut app);
+    match &app.scenario.steps[7].action {
+        StepAction::Send { payloads, endpoint } => {
+            assert_eq!(*endpoint, idscope_core::model::Endpoint::Import);
+            assert_eq!(payloads.len(), 1);
+            assert_eq!(payloads[0]["event"], "Renewed");
+            assert_eq!(payloads[0]["properties"]["distinct_id"], "bob");
+            assert_eq!(payloads[0]["properties"]["time"], 1767258000);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(message(&app), r#"step 8: send "alice" → send "bob""#);
+    // Every edit was one undo step; the saved file still parses.
+    let text = idscope_core::save::to_json(&app.scenario);
+    assert_eq!(
+        idscope_core::scenario::parse(&text, "e.json").as_ref(),
+        Ok(&app.scenario)
+    );
+    for _ in 0..5 {
+        ch(&mut app, 'u');
+    }
+    assert_eq!(app.scenario, before);
+}
+
+#[test]
+fn edit_refuses_steps_it_cannot_show_and_keeps_same_tick_valid() {
+    let mut app = hidden_app();
+    let before = app.scenario.clone();
+    goto(&mut app, 6);
+    ch(&mut app, 'E');
+    assert!(app.playground.prompt.is_none());
+    assert_eq!(message(&app), "step 6 is a raw send: edit it in the file");
+    goto(&mut app, 7);
+    ch(&mut app, 'E');
+    assert!(app.playground.prompt.is_none());
+    assert_eq!(
+        message(&app),
+        "step 7 is a register step, which the step prompt does not offer: edit it in the file"
+    );
+    // Step 5 runs in step 4's tick: it stays on phone, and a send has no device.
+    goto(&mut app, 5);
+    ch(&mut app, 'E');
+    let s = screen(&draw(&mut app, 100, 30));
+    assert!(s.contains("kept as is: same_tick"), "{s}");
+    enter(&mut app);
+    ch(&mut app, '1');
+    let e = prompt_error(&app).unwrap();
+    assert!(
+        e.contains("step 5 runs in step 4's tick (same_tick), so it stays on phone"),
+        "{e}"
+    );
+    press(&mut app, key(KeyCode::Esc));
+    ch(&mut app, 'x');
+    assert!(prompt_error(&app).unwrap().contains("same_tick"));
+    press(&mut app, key(KeyCode::Esc));
+    assert!(app.playground.prompt.is_none());
+    assert_eq!(app.scenario, before);
+    assert!(!app.dirty && !app.playground.can_undo());
+    // No step under the cursor.
+    let mut empty = playground::new_app();
+    ch(&mut empty, 'E');
+    assert_eq!(message(&empty), "no step to edit");
+    assert!(empty.playground.prompt.is_none());
+}
+
+#[test]
+fn edit_escape_cancels_and_an_unchanged_step_is_no_edit() {
+    let mut app = app();
+    let before = app.scenario.clone();
+    goto(&mut app, 2);
+    ch(&mut app, 'E');
+    press(&mut app, key(KeyCode::Esc));
+    assert!(app.playground.prompt.is_none());
+    // Walk in to the value, then back out with Esc.
+    ch(&mut app, 'E');
+    enter(&mut app);
+    enter(&mut app);
+    typ(&mut app, "zzz");
+    for _ in 0..3 {
+        press(&mut app, key(KeyCode::Esc));
+    }
+    assert!(app.playground.prompt.is_none());
+    assert_eq!(app.scenario, before);
+    // Enter through every stage: nothing changed, nothing to undo.
+    ch(&mut app, 'E');
+    enter(&mut app);
+    enter(&mut app);
+    enter(&mut app);
+    assert_eq!(message(&app), "step 2 unchanged");
+    assert!(!app.dirty && !app.playground.can_undo());
+    // The suggestion key adds steps; while editing it does nothing.
+    ch(&mut app, 'E');
+    ch(&mut app, '!');
+    assert_eq!(app.total_steps(), 6);
+    assert!(matches!(app.playground.prompt, Some(Prompt::Add(_))));
+}
+
+// ---- R: renaming ---------------------------------------------------------------------------
+
+/// Two devices with generated ids, and an expect naming them by placeholder.
+const UNPINNED: &str = r#"{
+  "name": "Unpinned",
+  "devices": { "web": {}, "phone": {} },
+  "steps": [
+    { "device": "web", "visit": "Home" },
+    { "device": "web", "signup": "alice" },
+    { "device": "phone", "visit": "Home" },
+    { "device": "web", "logout": true },
+    { "device": "web", "visit": "Pricing" }
+  ],
+  "expect": {
+    "simplified": { "clusters": [["$device:{web}", "alice"], ["$device:{phone}"], ["$device:{web#1}"]], "failures": [], "why": "kept" }
+  }
+}"#;
+
+fn rename_device_keys(app: &mut App, row: char, name: &str) {
+    ch(app, 'R');
+    ch(app, row);
+    ctrl(app, 'u');
+    typ(app, name);
+    enter(app);
+}
+
+#[test]
+fn rename_a_device_everywhere_in_one_undoable_edit() {
+    let mut app = App::from_scenario(scenario(UNPINNED));
+    let before = app.scenario.clone();
+    assert!(idscope_core::check::check(&before)
+        .iter()
+        .all(|r| r.problems.is_empty()));
+    ch(&mut app, 'R');
+    ch(&mut app, '1'); // web (the first device used)
+    match &app.playground.prompt {
+        Some(Prompt::Rename(p)) => assert_eq!(p.text, "web", "the old name is filled in"),
+        other => panic!("{other:?}"),
+    }
+    ctrl(&mut app, 'u');
+    typ(&mut app, "laptop");
+    enter(&mut app);
+    assert!(app.playground.prompt.is_none());
+    assert_eq!(
+        app.scenario.devices.keys().collect::<Vec<_>>(),
+        vec!["laptop", "phone"]
+    );
+    let on: Vec<_> = app
+        .scenario
+        .steps
+        .iter()
+        .map(|s| s.device.as_deref().unwrap())
+        .collect();
+    assert_eq!(on, ["laptop", "laptop", "phone", "laptop", "laptop"]);
+    assert_eq!(
+        message(&app),
+        "device web → laptop: its generated ids change (pin device_id to keep them)"
+    );
+    // expect's placeholders follow, so check still passes.
+    let kept = app
+        .scenario
+        .expect
+        .as_ref()
+        .unwrap()
+        .simplified
+        .as_ref()
+        .unwrap();
+    assert_eq!(
+        kept.clusters.as_ref().unwrap()[0],
+        vec!["$device:{laptop}".to_string(), "alice".into()]
+    );
+    assert_eq!(
+        kept.clusters.as_ref().unwrap()[2],
+        vec!["$device:{laptop#1}".to_string()]
+    );
+    assert!(idscope_core::check::check(&app.scenario)
+        .iter()
+        .all(|r| r.problems.is_empty()));
+    assert_replayed(&app);
+    assert!(app.dirty);
+    ch(&mut app, 'u');
+    assert_eq!(app.scenario, before);
+    assert!(!app.dirty);
+}
+
+#[test]
+fn renaming_a_pinned_device_says_nothing_about_ids() {
+    let mut app = app();
+    update(&mut app, Action::StepLast);
+    rename_device_keys(&mut app, '1', "desk");
+    assert_eq!(message(&app), "device laptop → desk");
+    assert!(
+        app.scenario.devices["desk"].device_id.is_some(),
+        "settings move with it"
+    );
+    assert_eq!(app.cursor, 6, "the cursor stays");
+    assert_replayed(&app);
+}
+
+#[test]
+fn rename_refuses_empty_taken_and_placeholder_breaking_names() {
+    let mut app = app();
+    let before = app.scenario.clone();
+    ch(&mut app, 'R');
+    ch(&mut app, '1'); // laptop
+    ctrl(&mut app, 'u');
+    enter(&mut app);
+    assert_eq!(
+        prompt_error(&app).as_deref(),
+        Some("type a device name, such as phone")
+    );
+    typ(&mut app, "phone");
+    enter(&mut app);
+    assert_eq!(
+        prompt_error(&app).as_deref(),
+        Some("a device named \"phone\" already exists; choose another name")
+    );
+    ctrl(&mut app, 'u');
+    typ(&mut app, "web#2");
+    enter(&mut app);
+    assert!(
+        prompt_error(&app).unwrap().contains("cannot name a device"),
+        "{:?}",
+        prompt_error(&app)
+    );
+    // The same name: nothing to do.
+    ctrl(&mut app, 'u');
+    typ(&mut app, "laptop");
+    enter(&mut app);
+    assert!(app.playground.prompt.is_none());
+    assert_eq!(message(&app), "device laptop is unchanged");
+    // Esc backs out to the list, then closes.
+    ch(&mut app, 'R');
+    ch(&mut app, '2');
+    typ(&mut app, "zzz");
+    press(&mut app, key(KeyCode::Esc));
+    assert!(matches!(&app.playground.prompt, Some(Prompt::Rename(p)) if p.target.is_none()));
+    press(&mut app, key(KeyCode::Esc));
+    assert!(app.playground.prompt.is_none());
+    // The scenario's name may not be blank either.
+    ch(&mut app, 'R');
+    ch(&mut app, 's');
+    ctrl(&mut app, 'u');
+    typ(&mut app, "   ");
+    enter(&mut app);
+    assert!(prompt_error(&app).unwrap().contains("type a name"));
+    press(&mut app, key(KeyCode::Esc));
+    press(&mut app, key(KeyCode::Esc));
+    assert_eq!(app.scenario, before);
+    assert!(!app.dirty && !app.playground.can_undo());
+    // A new device named with a # from the add prompt is refused the same way.
+    ch(&mut app, 'a');
+    ch(&mut app, 'v');
+    ch(&mut app, '+');
+    typ(&mut app, "a{b}");
+    enter(&mut app);
+    assert!(prompt_error(&app).unwrap().contains("cannot name a device"));
+}
+
+#[test]
+fn rename_the_scenario_and_say_that_generated_ids_change() {
+    let mut app = App::from_scenario(scenario(UNPINNED));
+    // R starts on the device of the step under the cursor.
+    ch(&mut app, 'R');
+    enter(&mut app);
+    match &app.playground.prompt {
+        Some(Prompt::Rename(p)) => assert_eq!(
+            p.target,
+            Some(playground::rename::Target::Device("web".into()))
+        ),
+        other => panic!("{other:?}"),
+    }
+    press(&mut app, key(KeyCode::Esc));
+    press(&mut app, key(KeyCode::Esc));
+    ch(&mut app, 'R');
+    ch(&mut app, 's');
+    ctrl(&mut app, 'u');
+    typ(&mut app, "Renamed");
+    enter(&mut app);
+    assert_eq!(app.scenario.name, "Renamed");
+    assert_eq!(
+        message(&app),
+        "renamed the scenario to \"Renamed\": generated device ids change (pin device_id to keep them)"
+    );
+    assert_replayed(&app);
+    // The pinned laptop and phone keep their ids: no warning.
+    let mut pinned = crate::support::app();
+    ch(&mut pinned, 'R');
+    ch(&mut pinned, 's');
+    typ(&mut pinned, "!");
+    enter(&mut pinned);
+    assert_eq!(
+        message(&pinned),
+        "renamed the scenario to \"Shared laptop, no logout!\""
+    );
+    ch(&mut pinned, 'u');
+    assert_eq!(pinned.scenario.name, "Shared laptop, no logout");
+}
+
+#[test]
+fn names_from_the_file_are_escaped_in_the_rename_prompt() {
+    let json = r#"{"name":"x\u001b[31m","devices":{"we\u202eb":{}},"steps":[{"device":"we\u202eb","visit":"Home"}]}"#;
+    let mut app = App::from_scenario(scenario(json));
+    ch(&mut app, 'R');
+    let s = screen(&draw(&mut app, 100, 30));
+    assert!(!s.contains('\u{202e}') && !s.contains('\u{1b}'), "{s}");
+    assert!(s.contains("device we\\u{202e}b"), "{s}");
+    ch(&mut app, '1');
+    let s = screen(&draw(&mut app, 80, 24));
+    assert!(!s.contains('\u{202e}') && !s.contains('\u{1b}'), "{s}");
+    ctrl(&mut app, 'u');
+    typ(&mut app, "web");
+    enter(&mut app);
+    assert_eq!(
+        message(&app),
+        "device we\\u{202e}b → web: its generated ids change (pin device_id to keep them)"
+    );
+}
+
+// ---- =: keeping the outcome as expect ------------------------------------------------------
+
+fn outcome(app: &App, mode: Mode) -> idscope_core::expect::Outcome {
+    let e = app.scenario.expect.as_ref().expect("an expect block");
+    match mode {
+        Mode::Legacy => e.legacy.clone(),
+        Mode::Original => e.original.clone(),
+        Mode::Simplified => e.simplified.clone(),
+    }
+    .expect("an outcome for the mode")
+}
+
+#[test]
+fn keep_expect_round_trips_through_save_parse_and_check() {
+    let mut app = App::from_scenario(scenario(UNPINNED));
+    app.scenario.expect = None;
+    let s = app.scenario.clone();
+    app.replace_scenario(s, 1);
+    ch(&mut app, '=');
+    assert!(
+        message(&app)
+            .starts_with("kept the outcome as expect: legacy new, original new, simplified new"),
+        "{}",
+        message(&app)
+    );
+    for mode in Mode::ALL {
+        let o = outcome(&app, mode);
+        assert_eq!(
+            o.source, None,
+            "{mode}: the program's output is none of documented/inferred/observed"
+        );
+        assert_eq!(o.why, None, "{mode}: why is left for the user");
+        assert!(o.clusters.is_some() && o.failures.is_some(), "{mode}");
+    }
+    // Generated ids are written as placeholders, as the bundled scenarios write them.
+    let simplified = outcome(&app, Mode::Simplified).clusters.unwrap();
+    assert!(
+        simplified.contains(&vec!["$device:{web}".to_string(), "alice".into()]),
+        "{simplified:?}"
+    );
+    assert!(
+        simplified.contains(&vec!["$device:{web#1}".to_string()]),
+        "{simplified:?}"
+    );
+    // Saved, parsed back and checked: every case passes.
+    let text = idscope_core::save::to_json(&app.scenario);
+    let loaded = idscope_core::scenario::parse(&text, "kept.json").unwrap();
+    assert_eq!(loaded, app.scenario);
+    let results = idscope_core::check::check(&loaded);
+    assert_eq!(results.len(), 3);
+    for r in &results {
+        assert!(r.problems.is_empty(), "{}: {:?}", r.label, r.problems);
+    }
+    // The placeholders hold with other ids too (what --random-ids runs).
+    let mut n = 0u8;
+    let random = Box::new(move || {
+        n = n.wrapping_add(1);
+        [n; 16]
+    });
+    let run = Run::with_ids(
+        &loaded,
+        RunConfig::new(Mode::Simplified),
+        idscope_core::ids::IdSource::Random(random),
+    );
+    assert!(idscope_core::check::compare(&run, &outcome(&app, Mode::Simplified)).is_empty());
+    // One undoable edit; a second = finds nothing to change.
+    ch(&mut app, '=');
+    assert_eq!(
+        message(&app),
+        "expect already holds this outcome in all three modes"
+    );
+    ch(&mut app, 'u');
+    assert_eq!(app.scenario.expect, None);
+}
+
+#[test]
+fn keep_expect_keeps_why_where_the_outcome_holds_and_replaces_what_changed() {
+    let mut app = App::from_scenario(scenario(UNPINNED));
+    let before = outcome(&app, Mode::Simplified);
+    ch(&mut app, '=');
+    // Simplified held: kept exactly as written, with its why.
+    assert_eq!(outcome(&app, Mode::Simplified), before);
+    assert!(
+        message(&app).contains("simplified as before"),
+        "{}",
+        message(&app)
+    );
+    // Give every mode a why, then change the outcome: web's logout no longer resets.
+    let mut s = app.scenario.clone();
+    let e = s.expect.as_mut().unwrap();
+    for o in [&mut e.legacy, &mut e.original, &mut e.simplified] {
+        let o = o.as_mut().unwrap();
+        o.why = Some("written by hand".into());
+        o.source = Some(idscope_core::expect::Source::Inferred);
+    }
+    app.replace_scenario(s, 4);
+    ch(&mut app, 'd'); // the logout
+    ch(&mut app, '=');
+    let m = message(&app);
+    assert!(m.contains("simplified changed (its why cleared)"), "{m}");
+    let simplified = outcome(&app, Mode::Simplified);
+    assert_eq!(simplified.why, None);
+    assert_eq!(simplified.source, None);
+    assert!(!simplified
+        .clusters
+        .unwrap()
+        .iter()
+        .flatten()
+        .any(|m| m.contains("web#1")));
+    // A mode whose outcome did not change keeps its why and source.
+    for mode in Mode::ALL {
+        let o = outcome(&app, mode);
+        if m.contains(&format!("{mode} as before")) {
+            assert_eq!(o.why.as_deref(), Some("written by hand"), "{mode}");
+            assert_eq!(o.source, Some(idscope_core::expect::Source::Inferred));
+        }
+    }
+    assert!(idscope_core::check::check(&app.scenario)
+        .iter()
+        .all(|r| r.problems.is_empty()));
+}
+
+#[test]
+fn keep_expect_brings_variants_up_to_date_and_uses_the_default_runs() {
+    let (_, text) = idscope::bundled::BUNDLED
+        .iter()
+        .find(|(n, _)| n.starts_with("01-"))
+        .unwrap();
+    let mut app = App::from_scenario(scenario(text));
+    ch(&mut app, '=');
+    assert_eq!(
+        message(&app),
+        "expect already holds this outcome in all three modes"
+    );
+    assert!(!app.dirty);
+    // Without the signup every case changes, the variant too; the explorer shows a fixed
+    // playbook, but expect is kept from the default runs (what check runs).
+    update(&mut app, Action::StepLast);
+    update(&mut app, Action::StepPrev);
+    ch(&mut app, 'd');
+    update(&mut app, Action::PlaybookCycle);
+    assert_eq!(app.playbook, Some(Mode::Legacy));
+    let edited = app.scenario.clone();
+    ch(&mut app, '=');
+    let m = message(&app);
+    assert!(m.contains("1 variant(s) updated"), "{m}");
+    assert!(
+        m.starts_with(
+            "kept as expect the outcome under the default knobs and playbooks (not the ones shown): "
+        ),
+        "{m}"
+    );
+    let e = app.scenario.expect.clone().unwrap();
+    assert_eq!(e.variants.len(), 1);
+    assert_eq!(e.variants[0].why, None);
+    let results = idscope_core::check::check(&app.scenario);
+    assert_eq!(results.len(), 4);
+    assert!(results.iter().all(|r| r.problems.is_empty()), "{results:?}");
+    // The same as keeping it with the explorer on the defaults.
+    let mut plain = App::from_scenario(edited);
+    ch(&mut plain, '=');
+    assert!(
+        !message(&plain).contains("not the ones shown"),
+        "{}",
+        message(&plain)
+    );
+    assert_eq!(plain.scenario.expect, app.scenario.expect);
+}
+
+#[test]
+fn keep_expect_with_no_steps_says_so() {
+    let mut app = playground::new_app();
+    ch(&mut app, '=');
+    assert_eq!(message(&app), "no steps yet: no outcome to keep as expect");
+    assert!(app.scenario.expect.is_none() && !app.playground.can_undo());
+}
+
+// ---- $schema in saved files ----------------------------------------------------------------
+
+fn save_to(app: &mut App, path: &std::path::Path) {
+    ch(app, 's');
+    ctrl(app, 'u');
+    typ(app, &path.display().to_string());
+    enter(app);
+    assert!(
+        app.playground.prompt.is_none(),
+        "{:?}",
+        app.playground.prompt
+    );
+}
+
+#[test]
+fn saved_files_name_the_schema() {
+    let dir = temp_dir("schema");
+    // A new scenario names it from the start.
+    let mut app = playground::new_app();
+    assert_eq!(
+        app.scenario.schema.as_deref(),
+        Some("./scenario.schema.json")
+    );
+    for c in "av1Home\n".chars() {
+        if c == '\n' {
+            enter(&mut app);
+        } else {
+            ch(&mut app, c);
+        }
+    }
+    let path = dir.join("new.json");
+    save_to(&mut app, &path);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with("{\n  \"$schema\": \"./scenario.schema.json\",\n  \"name\""),
+        "{text}"
+    );
+    assert!(
+        message(&app)
+            .ends_with("· for editors: idscope schema > scenario.schema.json in its folder"),
+        "{}",
+        message(&app)
+    );
+    // Saving again to the same folder does not repeat the hint.
+    ch(&mut app, 'd');
+    save_to(&mut app, &dir.join("again.json"));
+    assert!(
+        !message(&app).contains("idscope schema"),
+        "{}",
+        message(&app)
+    );
+
+    // A scenario opened without one gets it when saved, and it is no edit: not modified,
+    // and redo back to the saved version is not modified either.
+    let mut app = crate::support::app();
+    assert_eq!(app.scenario.schema, None);
+    ch(&mut app, 'd');
+    let path = dir.join("shared.json");
+    save_to(&mut app, &path);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let loaded = idscope_core::scenario::parse(&text, "shared.json").unwrap();
+    assert_eq!(loaded.schema.as_deref(), Some("./scenario.schema.json"));
+    assert_eq!(loaded, app.scenario);
+    assert!(!app.dirty);
+    ch(&mut app, 'u');
+    assert!(app.dirty);
+    assert_eq!(
+        app.scenario.schema.as_deref(),
+        Some("./scenario.schema.json")
+    );
+    ctrl(&mut app, 'r');
+    assert!(!app.dirty, "the saved version again");
+    // A scenario's own $schema is kept as it is.
+    let mut own = App::from_scenario(scenario(
+        r#"{"$schema":"https://example.com/s.json","name":"own","steps":[]}"#,
+    ));
+    own.playground.active = true;
+    save_to(&mut own, &dir.join("own.json"));
+    let text = std::fs::read_to_string(dir.join("own.json")).unwrap();
+    assert!(
+        text.contains("\"$schema\": \"https://example.com/s.json\""),
+        "{text}"
+    );
+    assert!(!message(&own).contains("idscope schema"));
+}
+
+// ---- reviewed snapshots of the edit and rename prompts ---------------------------------------
+
+#[test]
+fn edit_and_rename_prompt_snapshots() {
+    for (w, h) in [(100u16, 30u16), (80, 24)] {
+        let mut app = app();
+        goto(&mut app, 5); // laptop: login "bob", with a note
+        ch(&mut app, 'E');
+        insta::assert_snapshot!(
+            format!("edit_step_action_{w}x{h}"),
+            draw(&mut app, w, h).backend()
+        );
+        enter(&mut app);
+        enter(&mut app);
+        ctrl(&mut app, 'u');
+        typ(&mut app, "car");
+        insta::assert_snapshot!(
+            format!("edit_step_value_{w}x{h}"),
+            draw(&mut app, w, h).backend()
+        );
+        press(&mut app, key(KeyCode::Esc));
+        press(&mut app, key(KeyCode::Esc));
+        press(&mut app, key(KeyCode::Esc));
+        ch(&mut app, 'R');
+        insta::assert_snapshot!(
+            format!("rename_pick_{w}x{h}"),
+            draw(&mut app, w, h).backend()
+        );
+        ch(&mut app, '2'); // phone
+        ctrl(&mut app, 'u');
+        typ(&mut app, "laptop");
+        enter(&mut app); // refused: taken
+        insta::assert_snapshot!(
+            format!("rename_device_{w}x{h}"),
+            draw(&mut app, w, h).backend()
+        );
+    }
+}
+
+#[test]
+fn edit_and_rename_prompts_draw_at_every_size_without_panicking() {
+    let mut app = hidden_app();
+    goto(&mut app, 4);
+    ch(&mut app, 'E');
+    for keys in ["", "\n", "\n"] {
+        for c in keys.chars() {
+            if c == '\n' {
+                enter(&mut app);
+            }
+        }
+        for w in (0..130).step_by(9) {
+            for h in (0..45).step_by(5) {
+                draw(&mut app, w, h);
+            }
+        }
+    }
+    press(&mut app, key(KeyCode::Esc));
+    press(&mut app, key(KeyCode::Esc));
+    press(&mut app, key(KeyCode::Esc));
+    assert!(app.playground.prompt.is_none());
+    ch(&mut app, 'R');
+    for step in 0..2 {
+        for w in (0..130).step_by(9) {
+            for h in (0..45).step_by(5) {
+                draw(&mut app, w, h);
+            }
+        }
+        if step == 0 {
+            ch(&mut app, 's');
+        }
+    }
+}
+
 // ---- end to end: the real binary in tmux ----------------------------------------------------
 
 mod e2e {
-    pub use crate::common::tmux::{have_tmux, Tmux};
+    pub use crate::common::tmux::{require_tmux, Tmux};
 
     pub fn bin() -> &'static str {
         env!("CARGO_BIN_EXE_idscope")
@@ -671,10 +1537,7 @@ mod e2e {
 
 #[test]
 fn tmux_builds_a_two_device_signup_from_scratch_and_saves_it() {
-    if !e2e::have_tmux() {
-        eprintln!("skipping: tmux is not installed");
-        return;
-    }
+    e2e::require_tmux();
     let dir = temp_dir("tmux");
     let path = dir.join("two-devices.json");
     let cmd = format!(

@@ -9,6 +9,13 @@ use crate::model::Endpoint;
 use crate::scenario::{Action, Scenario, Step};
 use serde_json::{Map, Value};
 
+/// The `$schema` the playground gives a scenario that names none (a new one, or one opened
+/// without it) before saving it: the schema beside the file, where the bundled scenarios
+/// keep it (`scenarios/scenario.schema.json`). Elsewhere `idscope schema >
+/// scenario.schema.json` puts it there; without it editors just do not validate. [`to_json`]
+/// itself writes `$schema` only when the scenario has one, so it stays the inverse of parse.
+pub const SCHEMA_REF: &str = "./scenario.schema.json";
+
 /// The scenario as pretty-printed JSON in the scenario file format, ending in a newline.
 pub fn to_json(scenario: &Scenario) -> String {
     let mut text =

@@ -1,12 +1,15 @@
 //! The playground (issue 8): edit the open scenario live — add a step after the cursor
-//! (`a`), delete (`d`), move (`K`/`J`), undo (`u`) and redo (Ctrl-R) — start an empty one
-//! (`n`, `idscope new`) and save it as a scenario file (`s`, atomic, never overwriting
-//! without a yes). Every edit replays the three modes at once, so the view updates under
-//! the current mode.
+//! (`a`), edit the step under it in place (`E`), delete (`d`), move (`K`/`J`), rename the
+//! scenario or a device (`R`, [`rename`]), keep the outcome as `expect` (`=`, [`keep`]),
+//! undo (`u`) and redo (Ctrl-R) — start an empty one (`n`, `idscope new`) and save it as a
+//! scenario file (`s`, atomic, never overwriting without a yes). Every edit replays the
+//! three modes at once, so the view updates under the current mode.
 //!
 //! While a prompt is open every key reaches it as [`Action::PromptKey`] (the prompts take
 //! text); Ctrl-C still leaves, but asks first when there are unsaved changes.
 
+pub mod keep;
+pub mod rename;
 pub mod suggest;
 pub mod view;
 
@@ -72,6 +75,23 @@ pub enum AddStage {
     Text,
 }
 
+/// The step the add-step prompt edits in place (`E`) instead of adding one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditTarget {
+    /// The step (1-based).
+    pub step: usize,
+    /// Its kind (index in [`KINDS`]), device and value as they were.
+    pub kind: usize,
+    pub device: Option<String>,
+    pub text: String,
+    /// What the step has that the prompt does not show, kept as it is (for the prompt:
+    /// "properties", "note", "after 2d", …).
+    pub kept: Vec<String>,
+    /// Set when some of that only fits the step's own kind (a track's properties, a raw
+    /// send's payload): changing the kind is refused, naming it.
+    pub fixed_kind: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddPrompt {
     pub stage: AddStage,
@@ -84,12 +104,17 @@ pub struct AddPrompt {
     /// Tab completion: the prefix typed and the index of the candidate shown.
     pub completing: Option<(String, usize)>,
     pub error: Option<String>,
+    /// `E`: the prompt edits this step in place (None: it adds one after the cursor).
+    pub edit: Option<EditTarget>,
 }
 
 /// An open prompt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prompt {
+    /// Adding a step, or editing one in place (`E`).
     Add(AddPrompt),
+    /// Renaming the scenario or a device (`R`).
+    Rename(rename::RenamePrompt),
     /// Typing the file name to save to; `then` runs after a successful save.
     Save {
         text: String,
@@ -97,14 +122,9 @@ pub enum Prompt {
         then: Option<Then>,
     },
     /// The file exists: overwrite it?
-    Overwrite {
-        path: PathBuf,
-        then: Option<Then>,
-    },
+    Overwrite { path: PathBuf, then: Option<Then> },
     /// Unsaved changes: save, discard, or stay.
-    Unsaved {
-        then: Then,
-    },
+    Unsaved { then: Then },
 }
 
 /// The playground's state inside [`App`].
@@ -136,7 +156,8 @@ impl Playground {
     }
 }
 
-/// An empty scenario with one device, `web`.
+/// An empty scenario with one device, `web`; it names the schema (`$schema`) so editors
+/// check it once saved.
 pub fn empty_scenario() -> Scenario {
     let mut devices = BTreeMap::new();
     devices.insert("web".to_string(), DeviceSpec::default());
@@ -148,7 +169,7 @@ pub fn empty_scenario() -> Scenario {
         devices,
         steps: Vec::new(),
         expect: None,
-        schema: None,
+        schema: Some(idscope_core::save::SCHEMA_REF.into()),
     }
 }
 
@@ -323,22 +344,48 @@ pub fn insert(app: &mut App, step: Step) {
 
 /// `device: action value`, for messages (escaped).
 pub fn describe(step: &Step) -> String {
-    let value = match &step.action {
+    match &step.device {
+        Some(d) => format!(
+            "{}: {}",
+            idscope_core::text::visible(d),
+            describe_action(step)
+        ),
+        None => describe_action(step),
+    }
+}
+
+/// `action value` without the device, for messages (escaped).
+pub fn describe_action(step: &Step) -> String {
+    match value(step) {
+        Some(v) => format!("{} {}", step.action.key(), idscope_core::text::quoted(v)),
+        None => step.action.key().to_string(),
+    }
+}
+
+/// The text the add-step prompt shows for a step: the page, user id, event name, alias, or
+/// the `distinct_id` of a send of one event (none for the other kinds).
+pub fn value(step: &Step) -> Option<&str> {
+    match &step.action {
         StepAction::Visit(v)
         | StepAction::Signup(v)
         | StepAction::Login(v)
-        | StepAction::Identify(v) => format!(" {}", idscope_core::text::quoted(v)),
-        StepAction::Track { event, .. } => format!(" {}", idscope_core::text::quoted(event)),
-        StepAction::Alias { alias, .. } => format!(" {}", idscope_core::text::quoted(alias)),
-        _ => String::new(),
-    };
-    match &step.device {
-        Some(d) => format!(
-            "{}: {}{value}",
-            idscope_core::text::visible(d),
-            step.action.key()
-        ),
-        None => format!("{}{value}", step.action.key()),
+        | StepAction::Identify(v) => Some(v),
+        StepAction::Track { event, .. } => Some(event),
+        StepAction::Alias { alias, .. } => Some(alias),
+        StepAction::Send { payloads, endpoint } => send_distinct_id(payloads, *endpoint),
+        _ => None,
+    }
+}
+
+/// The `properties.distinct_id` of a send of one event (to `/track` or `/import`): what
+/// the prompt edits of a send. None for several payloads, profile records and the rest.
+fn send_distinct_id(payloads: &[serde_json::Value], endpoint: Endpoint) -> Option<&str> {
+    match payloads {
+        [one] if endpoint != Endpoint::Engage => one
+            .get("properties")
+            .and_then(|p| p.get("distinct_id"))
+            .and_then(serde_json::Value::as_str),
+        _ => None,
     }
 }
 
@@ -446,6 +493,7 @@ pub fn open_add(app: &mut App) -> Vec<Effect> {
         text: String::new(),
         completing: None,
         error: None,
+        edit: None,
     }));
     Vec::new()
 }
@@ -576,6 +624,7 @@ pub fn key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
     }
     match prompt {
         Prompt::Add(p) => add_key(app, p, ev),
+        Prompt::Rename(p) => rename::key(app, p, ev),
         Prompt::Save { text, error, then } => save_key(app, text, error, then, ev),
         Prompt::Overwrite { path, then } => match ev.code {
             KeyCode::Char('y') | KeyCode::Char('Y') => write(app, path, true, then),
@@ -638,7 +687,7 @@ fn add_key(app: &mut App, mut p: AddPrompt, ev: KeyEvent) -> Vec<Effect> {
     match p.stage {
         AddStage::Kind => match ev.code {
             KeyCode::Esc => return Vec::new(),
-            KeyCode::Char('!') => {
+            KeyCode::Char('!') if p.edit.is_none() => {
                 match suggest::suggestion(app).and_then(|s| s.step) {
                     Some(step) => insert(app, step),
                     None => {
@@ -696,8 +745,8 @@ fn add_key(app: &mut App, mut p: AddPrompt, ev: KeyEvent) -> Vec<Effect> {
             }
             KeyCode::Enter => {
                 let name = p.text.trim().to_string();
-                if name.is_empty() {
-                    p.error = Some("type a device name, such as phone".into());
+                if let Some(problem) = rename::device_name_problem(&name) {
+                    p.error = Some(problem);
                 } else {
                     p.device = Some(name);
                     p.text.clear();
@@ -750,6 +799,8 @@ fn add_key(app: &mut App, mut p: AddPrompt, ev: KeyEvent) -> Vec<Effect> {
             KeyCode::Enter => {
                 if p.text.is_empty() {
                     p.error = Some(format!("type the {}", needs_text.unwrap_or("text")));
+                } else if p.edit.is_some() {
+                    return finish_edit(app, p);
                 } else {
                     insert(app, make_step(kind, p.device.clone(), &p.text));
                     return Vec::new();
@@ -767,9 +818,26 @@ fn add_key(app: &mut App, mut p: AddPrompt, ev: KeyEvent) -> Vec<Effect> {
 }
 
 fn after_kind(app: &mut App, mut p: AddPrompt) -> Vec<Effect> {
+    if let Some(t) = &p.edit {
+        if let (Some(what), true) = (&t.fixed_kind, p.kind != t.kind) {
+            p.error = Some(format!(
+                "step {} keeps {what}, which only a {} step has: keep {}, or change it in the file",
+                t.step, KINDS[t.kind].1, KINDS[t.kind].1
+            ));
+            app.playground.prompt = Some(Prompt::Add(p));
+            return Vec::new();
+        }
+    }
     if KINDS[p.kind].1 == "send" {
         p.device = None;
+        if let Some(problem) = tick_problem(app, &p) {
+            p.error = Some(problem);
+            app.playground.prompt = Some(Prompt::Add(p));
+            return Vec::new();
+        }
         p.stage = AddStage::Text;
+        p.text = p.edit.as_ref().map(|t| t.text.clone()).unwrap_or_default();
+        p.completing = None;
         app.playground.prompt = Some(Prompt::Add(p));
         return Vec::new();
     }
@@ -780,12 +848,23 @@ fn after_kind(app: &mut App, mut p: AddPrompt) -> Vec<Effect> {
 
 fn after_device(app: &mut App, mut p: AddPrompt) -> Vec<Effect> {
     let (_, kind, needs_text) = KINDS[p.kind];
+    if let Some(problem) = tick_problem(app, &p) {
+        p.error = Some(problem);
+        p.stage = AddStage::Device;
+        p.text.clear();
+        app.playground.prompt = Some(Prompt::Add(p));
+        return Vec::new();
+    }
     if needs_text.is_none() {
+        if p.edit.is_some() {
+            return finish_edit(app, p);
+        }
         insert(app, make_step(kind, p.device.clone(), ""));
         return Vec::new();
     }
     p.stage = AddStage::Text;
-    p.text.clear();
+    // Editing: the step's value, ready to change (Ctrl-U clears it).
+    p.text = p.edit.as_ref().map(|t| t.text.clone()).unwrap_or_default();
     p.completing = None;
     app.playground.prompt = Some(Prompt::Add(p));
     Vec::new()
@@ -822,10 +901,15 @@ fn save_key(
 }
 
 /// Asks the shell to write the scenario to `path` atomically; an existing file is kept
-/// unless `overwrite` (the user confirmed), and [`written`] asks then.
+/// unless `overwrite` (the user confirmed), and [`written`] asks then. A scenario that
+/// names no schema is saved naming [`idscope_core::save::SCHEMA_REF`].
 pub fn write(app: &mut App, path: PathBuf, overwrite: bool, then: Option<Then>) -> Vec<Effect> {
-    let text = idscope_core::save::to_json(&app.scenario);
-    app.playground.saving = Some((app.scenario.clone(), then));
+    let mut scenario = app.scenario.clone();
+    if scenario.schema.is_none() {
+        scenario.schema = Some(idscope_core::save::SCHEMA_REF.into());
+    }
+    let text = idscope_core::save::to_json(&scenario);
+    app.playground.saving = Some((scenario, then));
     vec![Effect::Write {
         kind: WriteKind::Scenario,
         path,
@@ -843,6 +927,8 @@ pub fn written(app: &mut App, path: PathBuf, result: Result<(), WriteError>) -> 
     match result {
         Ok(()) => {
             let shown = idscope_core::text::visible(&path.display().to_string()).into_owned();
+            let hint = schema_hint(app, &path, &scenario);
+            adopt_schema(app, &scenario);
             app.playground.saved = Some(scenario.clone());
             app.playground.path = Some(path.clone());
             app.playground.branch = None;
@@ -851,7 +937,10 @@ pub fn written(app: &mut App, path: PathBuf, result: Result<(), WriteError>) -> 
                 e.origin = path.display().to_string();
                 e.scenario = Ok(scenario.clone());
             }
-            app.message = Some(format!("saved {} step(s) to {shown}", scenario.steps.len()));
+            app.message = Some(format!(
+                "saved {} step(s) to {shown}{hint}",
+                scenario.steps.len()
+            ));
             match then {
                 Some(then) => run_then(app, then),
                 None => Vec::new(),
@@ -872,25 +961,290 @@ pub fn written(app: &mut App, path: PathBuf, result: Result<(), WriteError>) -> 
     }
 }
 
+/// The `$schema` the save gave a scenario that had none is the scenario's from now on, in
+/// the undo history too: it is no edit, so it must not show as one (nor make live reload
+/// take the saved file for a change made elsewhere).
+fn adopt_schema(app: &mut App, saved: &Scenario) {
+    let Some(schema) = &saved.schema else {
+        return;
+    };
+    let pg = &mut app.playground;
+    let history = pg.undo.iter_mut().chain(pg.redo.iter_mut());
+    let scenarios = history
+        .map(|v| &mut v.scenario)
+        .chain(pg.saved.as_mut())
+        .chain(std::iter::once(&mut app.scenario));
+    for s in scenarios.filter(|s| s.schema.is_none()) {
+        s.schema = Some(schema.clone());
+    }
+}
+
+/// The save message's reminder that the relative `$schema` needs the schema beside the
+/// file: said when the file goes to a folder the scenario was not read from or saved to
+/// before (the model does not look at the disk, so it cannot know the schema is there).
+fn schema_hint(app: &App, path: &std::path::Path, saved: &Scenario) -> &'static str {
+    if saved.schema.as_deref() != Some(idscope_core::save::SCHEMA_REF) {
+        return "";
+    }
+    let folder = |p: &std::path::Path| {
+        p.parent()
+            .map(|d| d.to_path_buf())
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."))
+    };
+    let origin = app.entries.get(app.current).map(|e| e.origin.as_str());
+    let known = app
+        .playground
+        .path
+        .iter()
+        .map(|p| p.as_path())
+        .chain(
+            origin
+                .filter(|o| o.ends_with(".json"))
+                .map(std::path::Path::new),
+        )
+        .any(|p| folder(p) == folder(path));
+    if known {
+        ""
+    } else {
+        " · for editors: idscope schema > scenario.schema.json in its folder"
+    }
+}
+
 /// Whether an action may reach the app while a prompt is open (the rest are swallowed).
 pub fn passes(action: &Action) -> bool {
     matches!(action, Action::Resize(..) | Action::PromptKey(_))
 }
 
-/// `E`: edit the step under the cursor in place. (Stub: being built.)
+// ---------------------------------------------------------------------------------------
+// Editing a step in place (`E`)
+// ---------------------------------------------------------------------------------------
+
+/// `E`: the add-step prompt on the step under the cursor, filled in with its kind, device
+/// and value; Enter replaces the step (one undoable edit; the cursor stays on it). Steps the
+/// prompt cannot show are refused with a message naming why; what the prompt does not show
+/// (properties, note, `after`, `same_tick`, an alias's `original`, a pinned reset id, the
+/// rest of a send's payload) is kept as it was.
 pub fn open_edit(app: &mut App) -> Vec<Effect> {
-    app.message = Some("editing a step in place is not built yet".into());
+    let k = app.cursor;
+    let Some(step) = k.checked_sub(1).and_then(|i| app.scenario.steps.get(i)) else {
+        app.message = Some("no step to edit".into());
+        return Vec::new();
+    };
+    let target = match edit_target(step, k) {
+        Ok(t) => t,
+        Err(why) => {
+            app.message = Some(why);
+            return Vec::new();
+        }
+    };
+    let list = devices(&app.scenario);
+    let device_row = target
+        .device
+        .as_ref()
+        .and_then(|d| list.iter().position(|x| x == d))
+        .unwrap_or(0);
+    app.playground.prompt = Some(Prompt::Add(AddPrompt {
+        stage: AddStage::Kind,
+        kind: target.kind,
+        device_row,
+        device: target.device.clone(),
+        text: String::new(),
+        completing: None,
+        error: None,
+        edit: Some(target),
+    }));
     Vec::new()
 }
 
-/// `R`: rename the scenario or a device. (Stub: being built.)
+/// What the edit prompt needs of step `k`, or why the prompt cannot edit it.
+pub fn edit_target(step: &Step, k: usize) -> Result<EditTarget, String> {
+    let key = step.action.key();
+    let Some(kind) = KINDS.iter().position(|(_, name, _)| *name == key) else {
+        return Err(format!(
+            "step {k} is a {key} step, which the step prompt does not offer: edit it in the file"
+        ));
+    };
+    let mut kept = Vec::new();
+    let mut fixed_kind = None;
+    match &step.action {
+        StepAction::Track { properties, .. } if !properties.is_empty() => {
+            kept.push("its properties".to_string());
+            fixed_kind = Some("its properties".to_string());
+        }
+        StepAction::Alias {
+            original: Some(o), ..
+        } => {
+            kept.push(format!("original {}", idscope_core::text::quoted(o)));
+            fixed_kind = Some("its original".to_string());
+        }
+        StepAction::Reset { device_id: Some(_) } => {
+            kept.push("its pinned device_id".to_string());
+            fixed_kind = Some("its pinned device_id".to_string());
+        }
+        StepAction::Send { payloads, endpoint } => {
+            let Some(id) = send_distinct_id(payloads, *endpoint) else {
+                return Err(format!("step {k} is a raw send: edit it in the file"));
+            };
+            // The prompt's own sends are one event to /track with just the distinct_id.
+            let plain = make_step("send", None, id);
+            if plain.action != step.action {
+                let to = match endpoint {
+                    Endpoint::Track => String::new(),
+                    other => format!(" (to /{})", other.as_str()),
+                };
+                kept.push(format!("the rest of its payload{to}"));
+                fixed_kind = Some("its payload".to_string());
+            }
+        }
+        _ => {}
+    }
+    if step.note.is_some() {
+        kept.push("its note".into());
+    }
+    if step.same_tick {
+        kept.push("same_tick".into());
+    } else if step.advance_ms != 1000 {
+        kept.push(format!(
+            "after {}",
+            idscope_core::save::format_after(step.advance_ms)
+        ));
+    }
+    Ok(EditTarget {
+        step: k,
+        kind,
+        device: step.device.clone(),
+        text: value(step).unwrap_or("").to_string(),
+        kept,
+        fixed_kind,
+    })
+}
+
+/// Editing a step's device (or making it a send, which has none) must keep `same_tick`
+/// steps valid: a step in the same tick as the one before stays on its device, and so does
+/// the step before one that continues its tick.
+fn tick_problem(app: &App, p: &AddPrompt) -> Option<String> {
+    let t = p.edit.as_ref()?;
+    let k = t.step;
+    let old = app.scenario.steps.get(k.checked_sub(1)?)?;
+    let device = if KINDS[p.kind].1 == "send" {
+        None
+    } else {
+        p.device.as_deref()
+    };
+    if device == old.device.as_deref() {
+        return None;
+    }
+    let on = old
+        .device
+        .as_deref()
+        .map(|d| idscope_core::text::visible(d).into_owned())
+        .unwrap_or_default();
+    if old.same_tick {
+        return Some(format!(
+            "step {k} runs in step {}'s tick (same_tick), so it stays on {on}; change that in the file",
+            k - 1
+        ));
+    }
+    if app.scenario.steps.get(k).is_some_and(|next| next.same_tick) {
+        return Some(format!(
+            "step {} runs in this step's tick (same_tick), so step {k} stays on {on}; change that in the file",
+            k + 1
+        ));
+    }
+    None
+}
+
+/// Enter in the edit prompt: replaces the step (or says it is unchanged).
+fn finish_edit(app: &mut App, mut p: AddPrompt) -> Vec<Effect> {
+    let Some(t) = p.edit.clone() else {
+        return Vec::new();
+    };
+    let k = t.step;
+    let Some(old) = app.scenario.steps.get(k.wrapping_sub(1)).cloned() else {
+        app.message = Some(format!("step {k} no longer exists; nothing edited"));
+        return Vec::new();
+    };
+    if let Some(problem) = tick_problem(app, &p) {
+        p.error = Some(problem);
+        app.playground.prompt = Some(Prompt::Add(p));
+        return Vec::new();
+    }
+    let (_, kind, _) = KINDS[p.kind];
+    let mut new = make_step(kind, p.device.clone(), &p.text);
+    // What the prompt does not show stays as it was.
+    match (&mut new.action, &old.action) {
+        (
+            StepAction::Track { properties, .. },
+            StepAction::Track {
+                properties: kept, ..
+            },
+        ) => properties.clone_from(kept),
+        (StepAction::Alias { original, .. }, StepAction::Alias { original: kept, .. }) => {
+            original.clone_from(kept)
+        }
+        (StepAction::Reset { device_id }, StepAction::Reset { device_id: kept }) => {
+            device_id.clone_from(kept)
+        }
+        (
+            StepAction::Send { payloads, endpoint },
+            StepAction::Send {
+                payloads: kept,
+                endpoint: kept_endpoint,
+            },
+        ) => {
+            let mut payload = kept[0].clone();
+            if let Some(props) = payload
+                .get_mut("properties")
+                .and_then(serde_json::Value::as_object_mut)
+            {
+                props.insert(
+                    "distinct_id".into(),
+                    serde_json::Value::String(p.text.clone()),
+                );
+            }
+            *payloads = vec![payload];
+            *endpoint = *kept_endpoint;
+        }
+        _ => {}
+    }
+    new.note.clone_from(&old.note);
+    new.advance_ms = old.advance_ms;
+    new.same_tick = old.same_tick;
+    if new == old {
+        app.message = Some(format!("step {k} unchanged"));
+        return Vec::new();
+    }
+    let (before, after) = if new.device == old.device {
+        (describe_action(&old), describe_action(&new))
+    } else {
+        (describe(&old), describe(&new))
+    };
+    let added = new
+        .device
+        .clone()
+        .filter(|d| !devices(&app.scenario).contains(d));
+    let mut what = format!("step {k}: {before} → {after}");
+    if let Some(d) = &added {
+        what.push_str(&format!(" (new device {})", idscope_core::text::visible(d)));
+    }
+    let fork = (k < app.total_steps()).then_some(k - 1);
+    edit(app, &what, fork, move |s| {
+        if let Some(d) = added {
+            s.devices.insert(d, DeviceSpec::default());
+        }
+        s.steps[k - 1] = new;
+        k
+    });
+    Vec::new()
+}
+
+/// `R`: rename the scenario or a device ([`rename`]).
 pub fn open_rename(app: &mut App) -> Vec<Effect> {
-    app.message = Some("renaming is not built yet".into());
-    Vec::new()
+    rename::open(app)
 }
 
-/// `=`: keep the current outcome as `expect`. (Stub: being built.)
+/// `=`: keep the current outcome of the three modes as the scenario's `expect` ([`keep`]).
 pub fn keep_expect(app: &mut App) -> Vec<Effect> {
-    app.message = Some("keeping the outcome as expect is not built yet".into());
-    Vec::new()
+    keep::keep(app)
 }

@@ -1,5 +1,7 @@
-//! Drawing the playground's prompts over the body (add step, save, overwrite, unsaved).
+//! Drawing the playground's prompts over the body (add or edit a step, rename, save,
+//! overwrite, unsaved).
 
+use super::rename::Target;
 use super::{candidates, devices, AddStage, Prompt, Then, KINDS};
 use crate::tui::app::App;
 use crate::tui::layout;
@@ -12,6 +14,16 @@ use ratatui::widgets::{Clear, Widget};
 /// The prompt's title.
 fn title(app: &App, prompt: &Prompt) -> String {
     match prompt {
+        Prompt::Add(p) if p.edit.is_some() => {
+            let k = p.edit.as_ref().map_or(0, |t| t.step);
+            match p.stage {
+                AddStage::Kind => format!("Edit step {k} · 1 action"),
+                AddStage::Device | AddStage::NewDevice => {
+                    format!("Edit step {k}: {} · 2 device", KINDS[p.kind].1)
+                }
+                AddStage::Text => format!("Edit step {k}: {} · 3 value", KINDS[p.kind].1),
+            }
+        }
         Prompt::Add(p) => {
             let place = format!("after step {}", app.cursor);
             match p.stage {
@@ -22,6 +34,11 @@ fn title(app: &App, prompt: &Prompt) -> String {
                 AddStage::Text => format!("Add {} {place} · 3 value", KINDS[p.kind].1),
             }
         }
+        Prompt::Rename(p) => match &p.target {
+            None => "Rename · 1 what".into(),
+            Some(Target::Scenario) => "Rename the scenario · 2 new name".into(),
+            Some(Target::Device(d)) => format!("Rename device {} · 2 new name", vis(d)),
+        },
         Prompt::Save { .. } => "Save as a scenario file".into(),
         Prompt::Overwrite { .. } => "Save · overwrite?".into(),
         Prompt::Unsaved { .. } => "Unsaved changes".into(),
@@ -60,6 +77,23 @@ fn lines(app: &App, prompt: &Prompt, w: usize) -> (Vec<Line<'static>>, &'static 
     let hint = match prompt {
         Prompt::Add(p) => {
             let (_, kind, what) = KINDS[p.kind];
+            let editing = p.edit.is_some();
+            if let Some(target) = &p.edit {
+                // Editing: what the step is now, and what is kept that the prompt does not show.
+                let now = target.step.checked_sub(1);
+                if let Some(step) = now.and_then(|i| app.scenario.steps.get(i)) {
+                    out.push(Line::styled(
+                        fit(&format!("now: {}", super::describe(step)), w),
+                        t.label,
+                    ));
+                }
+                if !target.kept.is_empty() {
+                    out.push(Line::styled(
+                        fit(&format!("kept as is: {}", target.kept.join(", ")), w),
+                        t.hint,
+                    ));
+                }
+            }
             match p.stage {
                 AddStage::Kind => {
                     for (i, (key, name, what)) in KINDS.iter().enumerate() {
@@ -69,7 +103,12 @@ fn lines(app: &App, prompt: &Prompt, w: usize) -> (Vec<Line<'static>>, &'static 
                         };
                         out.push(item(i == p.kind, key.to_string(), label));
                     }
-                    if let Some(s) = super::suggest::suggestion(app) {
+                    let suggestion = if editing {
+                        None
+                    } else {
+                        super::suggest::suggestion(app)
+                    };
+                    if let Some(s) = suggestion {
                         if let Some(step) = &s.step {
                             out.push(Line::styled(
                                 fit(&format!("! suggested: {}", super::describe(step)), w),
@@ -78,7 +117,11 @@ fn lines(app: &App, prompt: &Prompt, w: usize) -> (Vec<Line<'static>>, &'static 
                         }
                     }
                     error(&mut out, &p.error);
-                    "letter picks · ↑/↓ Enter · ! suggestion · Esc cancel"
+                    if editing {
+                        "letter picks · ↑/↓ · Enter keeps the marked one · Esc cancel"
+                    } else {
+                        "letter picks · ↑/↓ Enter · ! suggestion · Esc cancel"
+                    }
                 }
                 AddStage::Device => {
                     let list = devices(&app.scenario);
@@ -129,10 +172,77 @@ fn lines(app: &App, prompt: &Prompt, w: usize) -> (Vec<Line<'static>>, &'static 
                         ));
                     }
                     error(&mut out, &p.error);
-                    "type · Tab complete · Enter add · Esc back"
+                    if editing {
+                        "type · Tab complete · Ctrl-U clear · Enter replace · Esc back"
+                    } else {
+                        "type · Tab complete · Enter add · Esc back"
+                    }
                 }
             }
         }
+        Prompt::Rename(p) => match &p.target {
+            None => {
+                out.push(Line::raw(fit("Rename what?", w)));
+                out.push(item(
+                    p.row == 0,
+                    "s".into(),
+                    format!(
+                        "the scenario  {}",
+                        idscope_core::text::quoted(&app.scenario.name)
+                    ),
+                ));
+                for (i, d) in devices(&app.scenario).iter().enumerate() {
+                    let key = if i < 9 {
+                        (i + 1).to_string()
+                    } else {
+                        " ".into()
+                    };
+                    let pinned = app
+                        .scenario
+                        .devices
+                        .get(d)
+                        .is_some_and(|s| s.device_id.is_some());
+                    let label = if pinned {
+                        format!("device {}  (device_id pinned)", vis(d))
+                    } else {
+                        format!("device {}", vis(d))
+                    };
+                    out.push(item(p.row == i + 1, key, label));
+                }
+                error(&mut out, &p.error);
+                "s/number picks · ↑/↓ Enter · Esc cancel"
+            }
+            Some(target) => {
+                let (ask, note) = match target {
+                    Target::Scenario => (
+                        "New name for the scenario:".to_string(),
+                        "Generated device ids derive from the scenario's name: they change with it.",
+                    ),
+                    Target::Device(d) => {
+                        let pinned = app
+                            .scenario
+                            .devices
+                            .get(d)
+                            .is_some_and(|s| s.device_id.is_some());
+                        (
+                            format!("New name for device {}:", vis(d)),
+                            if pinned {
+                                "Renamed in devices, in every step and in expect's {device} placeholders."
+                            } else {
+                                "Renamed in devices, in every step and in expect's {device} placeholders. Its generated ids derive from its name: they change with it."
+                            },
+                        )
+                    }
+                };
+                out.push(Line::raw(fit(&ask, w)));
+                out.push(field(&p.text, w, app));
+                for l in wrap(note, w) {
+                    out.push(Line::styled(l, t.hint));
+                }
+                error(&mut out, &p.error);
+                "type · Ctrl-U clear · Enter rename · Esc back"
+            }
+        },
         Prompt::Save { text, error: e, .. } => {
             out.push(Line::raw(fit("Save to (Enter saves, Esc cancels):", w)));
             out.push(field(text, w, app));
