@@ -1,7 +1,8 @@
 //! Keypress → rendered frame on a 10,000-step scenario (generated here): the explorer must
 //! answer within a frame (16 ms). Measures key mapping + `update` + a full draw on a
 //! 120×40 TestBackend, for a step (`l`/`h`, alternating around the middle) and a mode switch
-//! (`m`), on the main screen and with the events table open.
+//! (`m`), on the main screen and with the events table, compare view, identity graph and
+//! swimlanes open.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -91,6 +92,30 @@ fn bench(c: &mut Criterion) {
     update(&mut app, Action::ToggleCompare);
     g.bench_function("compare view: mode switch (m) → frame", |b| {
         b.iter(|| press(&mut app, &mut term, 'm'))
+    });
+    middle(&mut app);
+    update(&mut app, Action::CloseOverlay);
+    update(&mut app, Action::ToggleGraph);
+    g.bench_function("identity graph: step (l/h) → frame", |b| {
+        b.iter(|| {
+            press(&mut app, &mut term, if forward { 'l' } else { 'h' });
+            forward = !forward;
+        })
+    });
+    update(&mut app, Action::GraphAll);
+    g.bench_function("identity graph, all clusters: step (l/h) → frame", |b| {
+        b.iter(|| {
+            press(&mut app, &mut term, if forward { 'l' } else { 'h' });
+            forward = !forward;
+        })
+    });
+    update(&mut app, Action::CloseOverlay);
+    update(&mut app, Action::ToggleLanes);
+    g.bench_function("swimlanes: step (l/h) → frame", |b| {
+        b.iter(|| {
+            press(&mut app, &mut term, if forward { 'l' } else { 'h' });
+            forward = !forward;
+        })
     });
     g.finish();
 }

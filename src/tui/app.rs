@@ -64,8 +64,22 @@ pub enum Overlay {
     Compare {
         scroll: usize,
     },
+    /// `selected` is a position in the filtered list ([`App::picker_matches`]).
     Picker {
         selected: usize,
+    },
+    /// The scenario's description and every step's full note.
+    Info {
+        scroll: usize,
+    },
+    /// The identity graph: of the cluster the selected payload counts for, or of `all`.
+    Graph {
+        scroll: usize,
+        all: bool,
+    },
+    /// One lane per device, one row per step, each event marked by whom it counts for.
+    Lanes {
+        scroll: usize,
     },
 }
 
@@ -87,12 +101,29 @@ pub enum Action {
     FocusPrev,
     ScrollDown,
     ScrollUp,
+    /// `H` / `L`: scroll a table's sideways columns.
+    ScrollLeft,
+    ScrollRight,
     PageDown,
     PageUp,
     OpenDetail,
     PickerOpen,
     ToggleEvents,
     ToggleCompare,
+    /// `i`: the identity graph.
+    ToggleGraph,
+    /// `a` in the graph: the selected payload's cluster ↔ every cluster.
+    GraphAll,
+    /// `t`: swimlanes, one lane per device.
+    ToggleLanes,
+    /// `I`: the scenario's description and full notes.
+    ToggleInfo,
+    /// `/` in the picker: filter by name and description.
+    PickerFilter,
+    /// A key while the picker's filter takes text.
+    PickerKey(crossterm::event::KeyEvent),
+    /// A key no binding of the current screen knows.
+    UnknownKey(crossterm::event::KeyCode),
     OpenPicker,
     ToggleHelp,
     CloseOverlay,
@@ -164,6 +195,8 @@ pub struct App {
     pub focus: Pane,
     /// Per pane: Steps → first step shown (0-based); Payloads and Clusters → first line.
     pub scroll: [usize; 3],
+    /// Cells of a table's sideways-scrolling columns skipped (events table, swimlanes).
+    pub hscroll: usize,
     pub overlay: Option<Overlay>,
     /// A transient message for the status bar; cleared by the next action.
     pub message: Option<String>,
@@ -186,6 +219,18 @@ pub struct App {
     pub dirty: bool,
     /// Editing history and the open prompt of the playground (`a`, `d`, `u`, `s`, …).
     pub playground: super::playground::Playground,
+    /// The payloads pane's scroll per step, so the payload selected there is selected again
+    /// when the user steps back.
+    payload_scroll: std::collections::HashMap<usize, usize>,
+    /// The picker's filter (`/`) and whether it is taking text.
+    pub picker_query: String,
+    pub picker_typing: bool,
+    /// Bumped whenever the runs are replaced, so caches keyed by it never outlive them.
+    generation: u64,
+    /// The identity graph's edges of a run (generation, mode), built on first use: the
+    /// graph view then costs one step's clusters per keypress, not a pass over every event.
+    graph_index:
+        std::cell::RefCell<Option<(u64, Mode, std::rc::Rc<idscope_core::graph::EdgeIndex>)>>,
 }
 
 fn runs_for(scenario: &Scenario, playbook: Option<Mode>, knobs: Knobs) -> [Run; 3] {
@@ -226,6 +271,7 @@ impl App {
             cursor: 0,
             focus: Pane::Steps,
             scroll: [0; 3],
+            hscroll: 0,
             overlay: None,
             message: None,
             should_quit: false,
@@ -238,6 +284,11 @@ impl App {
             watch: None,
             dirty: false,
             playground: Default::default(),
+            payload_scroll: Default::default(),
+            picker_query: String::new(),
+            picker_typing: false,
+            generation: 0,
+            graph_index: Default::default(),
         };
         app.cursor = app.min_cursor();
         app.clusters = step_clusters::diff(&app);
@@ -259,6 +310,7 @@ impl App {
         self.knobs = knobs;
         self.cache.clear();
         self.runs = runs_for(&self.scenario, self.playbook, knobs);
+        self.generation += 1;
         self.after_change();
     }
 
@@ -300,6 +352,19 @@ impl App {
         &self.runs[mode as usize]
     }
 
+    /// The current run's [`EdgeIndex`](idscope_core::graph::EdgeIndex), built once per run.
+    pub fn graph_index(&self) -> std::rc::Rc<idscope_core::graph::EdgeIndex> {
+        let mut cache = self.graph_index.borrow_mut();
+        match &*cache {
+            Some((g, m, index)) if *g == self.generation && *m == self.mode => index.clone(),
+            _ => {
+                let index = std::rc::Rc::new(idscope_core::graph::EdgeIndex::new(self.run()));
+                *cache = Some((self.generation, self.mode, index.clone()));
+                index
+            }
+        }
+    }
+
     pub fn total_steps(&self) -> usize {
         self.scenario.steps.len()
     }
@@ -321,7 +386,7 @@ impl App {
     }
 
     /// The screen's keymap context ([`ctx`] bit).
-    pub fn context(&self) -> u8 {
+    pub fn context(&self) -> u16 {
         match self.overlay {
             None => ctx::MAIN,
             Some(Overlay::Help { .. }) => ctx::HELP,
@@ -329,6 +394,9 @@ impl App {
             Some(Overlay::Events { .. }) => ctx::EVENTS,
             Some(Overlay::Compare { .. }) => ctx::COMPARE,
             Some(Overlay::Picker { .. }) => ctx::PICKER,
+            Some(Overlay::Info { .. }) => ctx::INFO,
+            Some(Overlay::Graph { .. }) => ctx::GRAPH,
+            Some(Overlay::Lanes { .. }) => ctx::LANES,
         }
     }
 
@@ -361,8 +429,10 @@ impl App {
             });
             return;
         }
+        let pane = Pane::Payloads.index();
+        self.payload_scroll.insert(self.cursor, self.scroll[pane]);
         self.cursor = k;
-        self.scroll[Pane::Payloads.index()] = 0;
+        self.scroll[pane] = self.payload_scroll.get(&k).copied().unwrap_or(0);
         self.after_change();
     }
 
@@ -407,6 +477,7 @@ impl App {
             None => runs_for(&self.scenario, next, self.knobs),
         };
         let old = std::mem::replace(&mut self.runs, fresh);
+        self.generation += 1;
         self.cache.push((self.playbook, old));
         self.playbook = next;
         self.message = Some(match next {
@@ -425,6 +496,7 @@ impl App {
         self.scenario = scenario;
         self.cache.clear();
         self.runs = runs_for(&self.scenario, self.playbook, self.knobs);
+        self.generation += 1;
         self.cursor = cursor.clamp(self.min_cursor(), self.total_steps());
         self.after_change();
     }
@@ -448,12 +520,55 @@ impl App {
                 super::playground::reset(self);
                 self.cache.clear();
                 self.runs = runs_for(&self.scenario, self.playbook, self.knobs);
+                self.generation += 1;
                 self.cursor = self.min_cursor();
                 self.scroll = [0; 3];
                 self.overlay = None;
                 self.after_change();
             }
         }
+    }
+
+    /// The picker's entries that match its filter (name, description or file), as indices
+    /// into `entries`, in order.
+    pub fn picker_matches(&self) -> Vec<usize> {
+        let q = self.picker_query.to_lowercase();
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                q.is_empty()
+                    || e.origin.to_lowercase().contains(&q)
+                    || e.scenario.as_ref().is_ok_and(|s| {
+                        s.name.to_lowercase().contains(&q)
+                            || s.description
+                                .as_deref()
+                                .unwrap_or("")
+                                .to_lowercase()
+                                .contains(&q)
+                    })
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    fn picker_key(&mut self, key: crossterm::event::KeyEvent) {
+        use crossterm::event::KeyCode;
+        match key.code {
+            KeyCode::Esc => {
+                self.picker_typing = false;
+                self.picker_query.clear();
+            }
+            KeyCode::Enter | KeyCode::Down | KeyCode::Up => self.picker_typing = false,
+            KeyCode::Backspace => {
+                self.picker_query.pop();
+            }
+            KeyCode::Char(c) if !c.is_control() && self.picker_query.len() < 256 => {
+                self.picker_query.push(c)
+            }
+            _ => {}
+        }
+        self.overlay = Some(Overlay::Picker { selected: 0 });
     }
 
     /// Rows of the body for the events table (header row excluded).
@@ -557,6 +672,7 @@ impl App {
 
     fn scroll(&mut self, delta: isize, page: bool) {
         let overlay_page = (self.size.1 as usize).saturating_sub(8).max(1) as isize;
+        let picker_max = self.picker_matches().len().saturating_sub(1);
         match &mut self.overlay {
             None => {
                 let pane = self.focus;
@@ -568,9 +684,8 @@ impl App {
                 self.scroll_pane(pane, d);
             }
             Some(Overlay::Picker { selected }) => {
-                let max = self.entries.len().saturating_sub(1);
                 let d = if page { delta * 5 } else { delta };
-                *selected = selected.saturating_add_signed(d).min(max);
+                *selected = selected.saturating_add_signed(d).min(picker_max);
             }
             Some(Overlay::Events { .. }) => {
                 let rows = self.events_rows() as isize;
@@ -583,15 +698,18 @@ impl App {
                 }
             }
             Some(_) => {
-                let len = layout::overlay_len(self);
+                let max = layout::overlay_max_scroll(self);
                 let d = if page { delta * overlay_page } else { delta };
                 if let Some(
                     Overlay::Help { scroll }
                     | Overlay::Detail { scroll, .. }
-                    | Overlay::Compare { scroll },
+                    | Overlay::Compare { scroll }
+                    | Overlay::Info { scroll }
+                    | Overlay::Graph { scroll, .. }
+                    | Overlay::Lanes { scroll },
                 ) = &mut self.overlay
                 {
-                    *scroll = scroll.saturating_add_signed(d).min(len.saturating_sub(1));
+                    *scroll = scroll.saturating_add_signed(d).min(max);
                 }
             }
         }
@@ -681,6 +799,9 @@ fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
 
+/// Cells one `H`/`L` press scrolls a table sideways.
+const HSCROLL_STEP: usize = 8;
+
 /// Applies one action. Actions the current screen has no key for are ignored (an open
 /// overlay swallows navigation); `Quit` always works.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
@@ -713,19 +834,68 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::ScrollUp => app.scroll(-1, false),
         Action::PageDown => app.scroll(1, true),
         Action::PageUp => app.scroll(-1, true),
+        Action::ScrollLeft => app.hscroll = app.hscroll.saturating_sub(HSCROLL_STEP),
+        Action::ScrollRight => {
+            let max = layout::hscroll_max(app);
+            app.hscroll = (app.hscroll + HSCROLL_STEP).min(max);
+        }
         Action::OpenDetail => match app.selected_event() {
             Some(event) => app.overlay = Some(Overlay::Detail { event, scroll: 0 }),
             None => app.message = Some("this step sent no payload".into()),
         },
         Action::PickerOpen => {
             if let Some(Overlay::Picker { selected }) = app.overlay {
-                if !super::playground::may_open(app, selected) {
+                let Some(&index) = app.picker_matches().get(selected) else {
+                    app.message = Some("no scenario matches the filter".into());
+                    return Vec::new();
+                };
+                if !super::playground::may_open(app, index) {
                     return Vec::new();
                 }
-                app.open_entry(selected);
+                app.open_entry(index);
+            }
+        }
+        Action::PickerFilter => {
+            app.picker_typing = true;
+            app.overlay = Some(Overlay::Picker { selected: 0 });
+        }
+        Action::PickerKey(key) => app.picker_key(key),
+        Action::UnknownKey(code) => {
+            let key = super::keymap::code(code).label();
+            app.message = Some(format!("unknown key {key} here — ? for help"));
+        }
+        Action::ToggleGraph => {
+            app.overlay = match app.overlay {
+                Some(Overlay::Graph { .. }) => None,
+                _ => Some(Overlay::Graph {
+                    scroll: 0,
+                    all: app.selected_event().is_none(),
+                }),
+            }
+        }
+        Action::GraphAll => {
+            if let Some(Overlay::Graph { all, .. }) = app.overlay {
+                app.overlay = Some(Overlay::Graph {
+                    scroll: 0,
+                    all: !all,
+                });
+            }
+        }
+        Action::ToggleLanes => {
+            app.hscroll = 0;
+            app.overlay = match app.overlay {
+                Some(Overlay::Lanes { .. }) => None,
+                _ => Some(Overlay::Lanes { scroll: 0 }),
+            }
+        }
+        Action::ToggleInfo => {
+            app.overlay = match app.overlay {
+                Some(Overlay::Info { .. }) => None,
+                _ => Some(Overlay::Info { scroll: 0 }),
             }
         }
         Action::ToggleEvents => {
+            app.hscroll = 0;
             app.overlay = match app.overlay {
                 Some(Overlay::Events { .. }) => None,
                 _ => Some(Overlay::Events {
@@ -740,6 +910,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::OpenPicker => {
+            app.picker_query.clear();
+            app.picker_typing = false;
             app.overlay = Some(Overlay::Picker {
                 selected: app.current,
             })

@@ -28,7 +28,11 @@ pub fn copy_selected(app: &mut App) -> Vec<Effect> {
     let mut text = serde_json::to_string_pretty(&record.payload.body).unwrap_or_default();
     text.push('\n');
     vec![Effect::Copy {
-        what: format!("payload {} ({})", i, record.payload.endpoint.as_str()),
+        what: format!(
+            "payload {} ({})",
+            app.run().event_ref(i),
+            record.payload.endpoint.as_str()
+        ),
         data: text.into_bytes(),
     }]
 }

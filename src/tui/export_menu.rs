@@ -9,7 +9,7 @@ use super::app::{Action, App, Effect};
 use super::copy::{target_event, warnings_suffix};
 use super::layout;
 use super::shell::WriteKind;
-use super::views::{fit, overlay_block, render_lines, vis, wrap};
+use super::views::{fit, render_lines, vis, wrap};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use idscope_core::atomic::WriteError;
 use idscope_core::export::{self, Export, Format, Options, Scope};
@@ -108,7 +108,7 @@ pub fn scope_of(app: &App, row: usize) -> Result<Scope, String> {
 /// The menu rows for the scopes, with what each covers.
 pub fn scope_labels(app: &App) -> [String; SCOPES] {
     let event = match target_event(app) {
-        Some(i) => format!("selected event (payload {i})"),
+        Some(i) => format!("selected event ({})", app.run().event_ref(i)),
         None => "selected event (none at this step)".into(),
     };
     [
@@ -397,6 +397,37 @@ pub fn passes(action: &Action) -> bool {
     )
 }
 
+/// The menu's keys at its current stage, for its own hint line and the status bar (the
+/// main screen's keys do not apply while it is open).
+pub fn hints(menu: &Menu) -> Vec<(String, &'static str)> {
+    let h = |k: &str, l| (k.to_string(), l);
+    match menu.stage {
+        Stage::Path { .. } => vec![
+            h("type", "a path"),
+            h("Ctrl-U", "clear"),
+            h("Enter", "write"),
+            h("Esc", "back"),
+        ],
+        Stage::Confirm { .. } => vec![h("y", "overwrite"), h("n/Esc", "choose another name")],
+        Stage::Format => vec![h("↑/↓", "choose"), h("Enter", "next"), h("Esc/q", "close")],
+        _ => vec![
+            h("↑/↓", "choose"),
+            h("Enter", "next"),
+            h("Esc", "back"),
+            h("q", "close"),
+        ],
+    }
+}
+
+/// What Esc does at the menu's current stage, for the frame's corner.
+fn esc_label(menu: &Menu) -> &'static str {
+    match menu.stage {
+        Stage::Format => "Esc close",
+        Stage::Confirm { .. } => "Esc choose another name",
+        _ => "Esc back",
+    }
+}
+
 /// Draws the menu over `area` (the body).
 pub fn render(app: &App, menu: &Menu, area: Rect, buf: &mut Buffer) {
     let t = app.theme;
@@ -486,18 +517,18 @@ pub fn render(app: &App, menu: &Menu, area: Rect, buf: &mut Buffer) {
             }
         }
     }
-    let hint = match menu.stage {
-        Stage::Path { .. } => "type a path · Backspace · Ctrl-U clear · Enter write · Esc back",
-        Stage::Confirm { .. } => "y overwrite · n/Esc choose another name",
-        _ => "↑/↓ choose · Enter next · Esc back · q close",
-    };
+    let hint = hints(menu)
+        .iter()
+        .map(|(k, l)| format!("{k} {l}"))
+        .collect::<Vec<_>>()
+        .join(" · ");
     let want = (lines.len() + 3).min(u16::MAX as usize) as u16;
     let r = layout::popup(area, 90, want);
     if r.width == 0 || r.height == 0 {
         return;
     }
     Clear.render(r, buf);
-    let block = overlay_block(title.to_string(), t);
+    let block = super::views::overlay_block_with(title.to_string(), esc_label(menu), t);
     let inner = block.inner(r);
     block.render(r, buf);
     let body_rows = inner.height.saturating_sub(1) as usize;
@@ -505,6 +536,6 @@ pub fn render(app: &App, menu: &Menu, area: Rect, buf: &mut Buffer) {
     while lines.len() < body_rows {
         lines.push(Line::raw(""));
     }
-    lines.push(Line::styled(fit(hint, w), t.hint));
+    lines.push(Line::styled(fit(&hint, w), t.hint));
     render_lines(lines, 0, inner, buf);
 }

@@ -10,16 +10,19 @@ use idscope_core::model::Mode;
 
 /// Screens a binding applies in (bit set).
 pub mod ctx {
-    pub const MAIN: u8 = 1;
-    pub const HELP: u8 = 2;
-    pub const DETAIL: u8 = 4;
-    pub const EVENTS: u8 = 8;
-    pub const COMPARE: u8 = 16;
-    pub const PICKER: u8 = 32;
+    pub const MAIN: u16 = 1;
+    pub const HELP: u16 = 2;
+    pub const DETAIL: u16 = 4;
+    pub const EVENTS: u16 = 8;
+    pub const COMPARE: u16 = 16;
+    pub const PICKER: u16 = 32;
+    pub const INFO: u16 = 64;
+    pub const GRAPH: u16 = 128;
+    pub const LANES: u16 = 256;
     /// Screens that show the current step and so may step and switch mode.
-    pub const STEPPING: u8 = MAIN | EVENTS | COMPARE;
-    pub const OVERLAYS: u8 = HELP | DETAIL | EVENTS | COMPARE | PICKER;
-    pub const ALL: u8 = MAIN | OVERLAYS;
+    pub const STEPPING: u16 = MAIN | EVENTS | COMPARE | GRAPH | LANES;
+    pub const OVERLAYS: u16 = HELP | DETAIL | EVENTS | COMPARE | PICKER | INFO | GRAPH | LANES;
+    pub const ALL: u16 = MAIN | OVERLAYS;
 }
 
 /// A key: a code plus whether Ctrl is held. Letters match case-sensitively, Shift ignored
@@ -113,7 +116,7 @@ pub struct Binding<A> {
     pub keys: &'static [Key],
     pub action: A,
     /// Where the binding applies (the screen's context bits).
-    pub when: u8,
+    pub when: u16,
     pub group: Group,
     /// The help overlay's text.
     pub help: &'static str,
@@ -128,7 +131,7 @@ pub struct Binding<A> {
 pub const fn b<A>(
     keys: &'static [Key],
     action: A,
-    when: u8,
+    when: u16,
     group: Group,
     help: &'static str,
     hint: Option<&'static str>,
@@ -173,12 +176,19 @@ pub static BINDINGS: &[Binding<Action>] = &[
     b(&[code(KeyCode::BackTab)], Action::FocusPrev, MAIN, G::Panes, "focus the previous pane", None),
     b(&[k('j'), code(KeyCode::Down)], Action::ScrollDown, ALL, G::Panes, "scroll down (picker: next scenario)", Some("scroll")).shown_as("j/k"),
     b(&[k('k'), code(KeyCode::Up)], Action::ScrollUp, ALL, G::Panes, "scroll up (picker: previous scenario)", None),
+    b(&[k('L')], Action::ScrollRight, EVENTS | LANES, G::Panes, "tables (events, swimlanes): scroll the right-hand columns sideways", Some("sideways")).shown_as("H/L"),
+    b(&[k('H')], Action::ScrollLeft, EVENTS | LANES, G::Panes, "tables: scroll back to the left", None),
     b(&[code(KeyCode::PageDown)], Action::PageDown, ALL, G::Panes, "scroll a page down", None),
     b(&[code(KeyCode::PageUp)], Action::PageUp, ALL, G::Panes, "scroll a page up", None),
     b(&[code(KeyCode::Enter)], Action::OpenDetail, MAIN, G::Views, "payload detail: verdict, full rule text and source", Some("detail")),
     b(&[code(KeyCode::Enter)], Action::PickerOpen, PICKER, G::Views, "open the selected scenario", Some("open")),
     b(&[k('e')], Action::ToggleEvents, STEPPING, G::Views, "events table: every event so far", Some("events")),
     b(&[k('c')], Action::ToggleCompare, STEPPING, G::Views, "compare the three modes at this step", Some("compare")),
+    b(&[k('i')], Action::ToggleGraph, STEPPING, G::Views, "identity graph: ids and the links that joined them (or were refused)", Some("graph")),
+    b(&[k('a')], Action::GraphAll, GRAPH, G::Views, "graph: this payload's cluster ↔ every cluster", Some("all/one")),
+    b(&[k('t')], Action::ToggleLanes, STEPPING, G::Views, "swimlanes: one lane per device, each event marked by whom it counts for", Some("lanes")),
+    b(&[k('I')], Action::ToggleInfo, STEPPING | INFO, G::Views, "the scenario's description and every step's full note", None),
+    b(&[k('/')], Action::PickerFilter, PICKER, G::Views, "filter the scenarios by name and description", Some("filter")),
     b(&[k('o')], Action::OpenPicker, STEPPING, G::Views, "open another scenario", Some("open")),
     b(&[k('y')], Action::CopySelected, STEPPING | DETAIL, G::Views, "copy the selected payload (pretty JSON, as sent)", Some("copy")),
     b(&[k('Y')], Action::CopyUntil, STEPPING | DETAIL, G::Views, "copy every event up to the cursor (NDJSON, events only)", None),
@@ -219,7 +229,7 @@ pub fn is_ctrl_c(ev: &KeyEvent) -> bool {
 }
 
 /// The action a key press means in `context`, from a screen's table.
-pub fn lookup<A: Copy>(table: &[Binding<A>], ev: &KeyEvent, context: u8) -> Option<A> {
+pub fn lookup<A: Copy>(table: &[Binding<A>], ev: &KeyEvent, context: u16) -> Option<A> {
     if ev.kind == KeyEventKind::Release {
         return None;
     }
@@ -231,7 +241,7 @@ pub fn lookup<A: Copy>(table: &[Binding<A>], ev: &KeyEvent, context: u8) -> Opti
 }
 
 /// The explorer's action for a key press on the current screen. Ctrl-C always quits.
-pub fn map_key(ev: &KeyEvent, context: u8) -> Option<Action> {
+pub fn map_key(ev: &KeyEvent, context: u16) -> Option<Action> {
     if ev.kind != KeyEventKind::Release && is_ctrl_c(ev) {
         return Some(Action::Quit);
     }
@@ -252,7 +262,18 @@ pub fn map_event(ev: &Event, app: &App) -> Option<Action> {
             _ if key.kind == KeyEventKind::Release => None,
             _ => Some(Action::MenuKey(*key)),
         },
-        Event::Key(key) => map_key(key, app.context()),
+        // The picker's filter takes letters as text.
+        Event::Key(key)
+            if app.picker_typing
+                && matches!(app.overlay, Some(super::app::Overlay::Picker { .. })) =>
+        {
+            match map_key(key, 0) {
+                Some(Action::Quit) => Some(Action::Quit),
+                _ if key.kind == KeyEventKind::Release => None,
+                _ => Some(Action::PickerKey(*key)),
+            }
+        }
+        Event::Key(key) => map_key(key, app.context()).or_else(|| unknown(key)),
         Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
         Event::Mouse(m) if app.mouse => match m.kind {
             MouseEventKind::ScrollDown => Some(Action::MouseScroll {
@@ -275,8 +296,24 @@ pub fn map_event(ev: &Event, app: &App) -> Option<Action> {
     }
 }
 
+/// A key press no binding knows, worth saying so (not a lone modifier, not a release).
+fn unknown(ev: &KeyEvent) -> Option<Action> {
+    let worth = matches!(
+        ev.code,
+        KeyCode::Char(_)
+            | KeyCode::F(_)
+            | KeyCode::Enter
+            | KeyCode::Tab
+            | KeyCode::BackTab
+            | KeyCode::Backspace
+            | KeyCode::Delete
+            | KeyCode::Insert
+    );
+    (ev.kind == KeyEventKind::Press && worth).then_some(Action::UnknownKey(ev.code))
+}
+
 /// Whether a table has a key for `action` in `context`.
-pub fn bound<A: PartialEq>(table: &[Binding<A>], action: &A, context: u8) -> bool {
+pub fn bound<A: PartialEq>(table: &[Binding<A>], action: &A, context: u16) -> bool {
     table
         .iter()
         .any(|bnd| bnd.action == *action && bnd.when & context != 0)
@@ -284,7 +321,7 @@ pub fn bound<A: PartialEq>(table: &[Binding<A>], action: &A, context: u8) -> boo
 
 /// Whether `action` may act on an explorer screen: it has a binding there (mouse, resize,
 /// quit and what the loop or an open prompt sends always may).
-pub fn allowed(action: Action, context: u8) -> bool {
+pub fn allowed(action: Action, context: u16) -> bool {
     match action {
         Action::Quit | Action::Resize(..) => true,
         Action::MouseScroll { .. } | Action::MouseClick { .. } => true,
@@ -294,6 +331,8 @@ pub fn allowed(action: Action, context: u8) -> bool {
         Action::Tick => true,
         // Sent only while a playground prompt is open, which decides.
         Action::PromptKey(_) => true,
+        // Sent only while the picker's filter takes text; and for keys nothing binds.
+        Action::PickerKey(_) | Action::UnknownKey(_) => true,
         a => bound(BINDINGS, &a, context),
     }
 }
@@ -309,7 +348,7 @@ pub fn keys_label<A>(bnd: &Binding<A>) -> String {
 
 /// Status-bar hints for a screen: (keys, label), in table order; bindings sharing a label
 /// are shown once, with the first binding's short keys.
-pub fn hints<A>(table: &[Binding<A>], context: u8) -> Vec<(String, &'static str)> {
+pub fn hints<A>(table: &[Binding<A>], context: u16) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
     for bnd in table.iter().filter(|bnd| bnd.when & context != 0) {
         let Some(label) = bnd.hint else { continue };
@@ -328,7 +367,7 @@ pub fn hints<A>(table: &[Binding<A>], context: u8) -> Vec<(String, &'static str)
 pub type HelpRow = (String, &'static str, &'static str);
 
 /// A help list's rows in table order: (keys, text, where it applies).
-pub fn help_rows<A>(table: &[Binding<A>], place: fn(u8) -> &'static str) -> Vec<HelpRow> {
+pub fn help_rows<A>(table: &[Binding<A>], place: fn(u16) -> &'static str) -> Vec<HelpRow> {
     table
         .iter()
         .map(|bnd| (keys_label(bnd), bnd.help, place(bnd.when)))
@@ -339,7 +378,7 @@ pub fn help_rows<A>(table: &[Binding<A>], place: fn(u8) -> &'static str) -> Vec<
 /// where a binding applies when that is not everywhere.
 pub fn help_sections<A>(
     table: &[Binding<A>],
-    place: fn(u8) -> &'static str,
+    place: fn(u16) -> &'static str,
 ) -> Vec<(Group, Vec<HelpRow>)> {
     Group::ALL
         .iter()
@@ -356,12 +395,14 @@ pub fn help_sections<A>(
 }
 
 /// Where an explorer binding applies, for its help row.
-pub fn where_label(when: u8) -> &'static str {
+pub fn where_label(when: u16) -> &'static str {
     match when {
         ALL => "",
         STEPPING => "",
         MAIN => "main screen",
         PICKER => "picker",
+        GRAPH => "graph",
+        INFO => "info",
         OVERLAYS => "overlays",
         _ => "",
     }

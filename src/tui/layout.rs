@@ -120,7 +120,7 @@ pub fn select_payload(
 
 /// How many lines the clusters pane holds at `width`.
 pub fn cluster_len(app: &App, width: usize) -> usize {
-    views::clusters::lines(app, width).len()
+    views::clusters::len(app, width)
 }
 
 /// Rows step `i` (0-based) takes in the steps pane.
@@ -133,16 +133,66 @@ pub fn tab_width(mode: Mode, wide: bool) -> u16 {
     views::header::tab_label(mode, wide).chars().count() as u16
 }
 
+/// The furthest the open table may scroll sideways (cells): its strip's width less what
+/// shows.
+pub fn hscroll_max(app: &App) -> usize {
+    match app.overlay {
+        Some(Overlay::Events { scroll }) => {
+            let inner = inner(app.areas().body);
+            let n = app.run().events_until(app.cursor);
+            let end = (scroll + (inner.height as usize).saturating_sub(2)).min(n);
+            views::events::lines(app, scroll.min(end), end, inner.width as usize, 0).1
+        }
+        Some(Overlay::Lanes { scroll }) => {
+            let r = inner(app.areas().body);
+            views::lanes::lines(app, r.width as usize, 0, scroll, r.height as usize).1
+        }
+        _ => 0,
+    }
+}
+
 /// How many lines the open overlay holds (for scrolling it).
 pub fn overlay_len(app: &App) -> usize {
+    let body = inner(app.areas().body).width as usize;
+    let popup = inner(popup(app.areas().body, 100, app.areas().body.height)).width as usize;
     match app.overlay {
-        Some(Overlay::Help { .. }) => views::help::lines(app).len(),
-        Some(Overlay::Detail { event, .. }) => views::detail::lines(app, event).len(),
+        Some(Overlay::Help { .. }) => views::help::lines(app, help_width(app)).len(),
+        Some(Overlay::Detail { event, .. }) => views::detail::lines(app, event, popup).len(),
         Some(Overlay::Compare { .. }) => views::compare::len(app),
         Some(Overlay::Events { .. }) => app.run().events_until(app.cursor),
-        Some(Overlay::Picker { .. }) => app.entries.len(),
+        Some(Overlay::Picker { .. }) => app.picker_matches().len(),
+        Some(Overlay::Info { .. }) => views::info::lines(app, popup).len(),
+        Some(Overlay::Graph { all, .. }) => views::graph::lines(app, all, body, usize::MAX).len(),
+        Some(Overlay::Lanes { .. }) => views::lanes::len(app) + views::lanes::HEAD,
         None => 0,
     }
+}
+
+/// The help overlay's text width (its popup is at most 100 wide).
+fn help_width(app: &App) -> usize {
+    inner(popup(app.areas().body, 100, app.areas().body.height)).width as usize
+}
+
+/// Rows the open overlay shows at once (its frame's inside).
+pub fn overlay_rows(app: &App) -> usize {
+    let body = app.areas().body;
+    match app.overlay {
+        Some(Overlay::Help { .. }) => {
+            let want = views::help::lines(app, 98).len() as u16 + 2;
+            inner(popup(body, 100, want)).height as usize
+        }
+        Some(Overlay::Detail { .. } | Overlay::Info { .. }) => {
+            inner(popup(body, 100, body.height)).height as usize
+        }
+        // The compare columns have a title row inside the frame.
+        Some(Overlay::Compare { .. }) => (inner(body).height as usize).saturating_sub(1),
+        _ => inner(body).height as usize,
+    }
+}
+
+/// The furthest the open overlay scrolls: its last line at the bottom, not past it.
+pub fn overlay_max_scroll(app: &App) -> usize {
+    overlay_len(app).saturating_sub(overlay_rows(app).max(1))
 }
 
 #[cfg(test)]

@@ -43,6 +43,30 @@ pub struct Theme {
 
 const BOLD: Modifier = Modifier::BOLD;
 
+impl Theme {
+    /// The style marking the `k`-th user in the swimlanes: a colour of its own (cycling);
+    /// monochrome relies on the user's letter, with bold on every other one.
+    pub fn user(&self, k: usize) -> Style {
+        const PALETTE: [Color; 6] = [
+            Color::Green,
+            Color::Magenta,
+            Color::Yellow,
+            Color::Blue,
+            Color::Red,
+            Color::Cyan,
+        ];
+        if self.mono {
+            if k.is_multiple_of(2) {
+                Style::new().add_modifier(BOLD)
+            } else {
+                Style::new()
+            }
+        } else {
+            Style::new().fg(PALETTE[k % PALETTE.len()])
+        }
+    }
+}
+
 pub const COLOR: Theme = Theme {
     mono: false,
     title: Style::new().fg(Color::Cyan).add_modifier(BOLD),

@@ -5,6 +5,15 @@
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+/// Fails the test when tmux is missing: an end-to-end test that skips would report a pass
+/// it never earned (CI installs tmux; so should a developer).
+pub fn require_tmux() {
+    assert!(
+        have_tmux(),
+        "tmux is needed for the end-to-end tests: install it (apt-get install tmux)"
+    );
+}
+
 pub fn have_tmux() -> bool {
     Command::new("tmux")
         .arg("-V")

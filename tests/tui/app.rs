@@ -296,8 +296,8 @@ fn hints_and_help_come_from_the_table() {
     assert_eq!(
         labels,
         [
-            "step", "mode", "playbook", "focus", "scroll", "detail", "events", "compare", "open",
-            "copy", "export", "add", "save", "help", "quit"
+            "step", "mode", "playbook", "focus", "scroll", "detail", "events", "compare", "graph",
+            "lanes", "open", "copy", "export", "add", "save", "help", "quit"
         ]
     );
     let help: Vec<_> = keymap::help_sections(BINDINGS, keymap::where_label)

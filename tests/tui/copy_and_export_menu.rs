@@ -58,7 +58,10 @@ fn y_copies_the_selected_payload_as_pretty_json() {
     let (what, text) = copied(&key(&mut app, 'y'));
     let want = serde_json::to_string_pretty(&app.run().events[i].payload.body).unwrap() + "\n";
     assert_eq!(text, want);
-    assert!(what.contains(&format!("payload {i}")), "{what}");
+    assert!(
+        what.contains(&format!("payload {}", app.run().event_ref(i))),
+        "{what}"
+    );
     // The detail view copies the payload it shows.
     let later = app.step_events().end - 1;
     update(&mut app, Action::OpenDetail);

@@ -1,8 +1,8 @@
 //! End to end: the real binary in tmux (start, step, switch mode, help, resize, quit), and
 //! the hint printed when stdout is not a terminal. Polls for text with a bounded timeout
-//! (IDSCOPE_E2E_TIMEOUT_MS, default 10 s) instead of sleeping; skips when tmux is missing.
+//! (IDSCOPE_E2E_TIMEOUT_MS, default 10 s) instead of sleeping; fails when tmux is missing.
 
-use crate::common::tmux::{have_tmux, Tmux};
+use crate::common::tmux::{require_tmux, Tmux};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -18,10 +18,7 @@ fn scenario_file(tag: &str) -> PathBuf {
 
 #[test]
 fn explorer_in_tmux_steps_switches_mode_helps_resizes_and_quits() {
-    if !have_tmux() {
-        eprintln!("skipping: tmux is not installed");
-        return;
-    }
+    require_tmux();
     let file = scenario_file("session");
     let cmd = format!(
         "NO_COLOR= '{}' '{}'; echo EXIT=$?; sleep 30",
@@ -86,10 +83,7 @@ fn explorer_in_tmux_steps_switches_mode_helps_resizes_and_quits() {
 
 #[test]
 fn ctrl_c_quits_from_an_overlay() {
-    if !have_tmux() {
-        eprintln!("skipping: tmux is not installed");
-        return;
-    }
+    require_tmux();
     let file = scenario_file("ctrlc");
     let cmd = format!("'{}' '{}'; echo EXIT=$?; sleep 30", BIN, file.display());
     let t = Tmux::start("ctrlc", &cmd, 100, 30).expect("tmux session starts");
@@ -123,4 +117,40 @@ fn a_missing_file_fails_before_touching_the_terminal() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no such file"), "{err}");
+}
+
+/// Issue 15: the identity graph in the real binary follows the cursor and the mode.
+#[test]
+fn the_graph_view_follows_steps_and_modes_in_tmux() {
+    require_tmux();
+    let file = scenario_file("graph");
+    let cmd = format!(
+        "NO_COLOR= '{}' '{}'; echo EXIT=$?; sleep 30",
+        BIN,
+        file.display()
+    );
+    let t = Tmux::start("graph", &cmd, 120, 40).expect("tmux session starts");
+    t.wait_text("step 1/6");
+    // Step 2 (Alice signs up), Simplified: the laptop is linked to alice.
+    t.keys(&["l", "i"]);
+    let s = t.wait_text("Identity graph · step 2/6");
+    assert!(s.contains("★ user alice"), "{s}");
+    assert!(s.contains("linked device laptop"), "{s}");
+    assert!(!s.contains("╌╳╌▶"), "nothing refused yet:\n{s}");
+    // Step to Bob's login on the same laptop, all clusters: a refused link appears.
+    t.keys(&["l", "l", "l", "a"]);
+    let s = t.wait_text("Identity graph · step 5/6");
+    let s = if s.contains("errAnonDistinctIdAssignedAlready") {
+        s
+    } else {
+        t.wait_text("errAnonDistinctIdAssignedAlready")
+    };
+    assert!(s.contains("╌╳╌▶"), "{s}");
+    // Switch to Original: the graph is redrawn for that mode (a GUID refusal instead).
+    t.keys(&["2"]);
+    let s = t.wait_text("errAnonDistinctIdNonGUIDForm");
+    assert!(s.contains("Original ID Merge"), "{s}");
+    assert!(s.contains("merged"), "{s}");
+    t.keys(&["q"]);
+    t.wait_text("EXIT=0");
 }

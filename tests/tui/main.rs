@@ -13,3 +13,4 @@ mod export_view;
 mod playground;
 mod render;
 mod robust;
+mod views;

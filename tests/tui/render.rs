@@ -153,7 +153,7 @@ fn the_current_step_is_selected_and_later_steps_are_dimmed() {
     let mut app = mono_app();
     update(&mut app, Action::StepNext);
     let t = draw(&mut app, 120, 40);
-    let cur = find(&t, "▶ 2");
+    let cur = find(&t, "▶ 2 laptop");
     assert!(modifiers(&t, cur).contains(Modifier::REVERSED));
     // The whole row of the current step is highlighted, not just its text.
     assert!(modifiers(&t, (cur.0 + 40, cur.1)).contains(Modifier::REVERSED));
@@ -170,12 +170,12 @@ fn the_selected_payload_header_is_reversed_only_when_the_pane_is_focused() {
     let mut app = mono_app();
     update(&mut app, Action::StepNext);
     let t = draw(&mut app, 120, 40);
-    let head = find(&t, "▶ #1 POST");
+    let head = find(&t, "▶ 2.1 POST");
     assert!(!modifiers(&t, head).contains(Modifier::REVERSED));
     update(&mut app, Action::FocusNext);
     let t = draw(&mut app, 120, 40);
     assert!(modifiers(&t, head).contains(Modifier::REVERSED));
-    let other = find(&t, "#2 POST");
+    let other = find(&t, "2.2 POST");
     assert!(!modifiers(&t, other).contains(Modifier::REVERSED));
 }
 

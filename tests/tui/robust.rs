@@ -195,6 +195,9 @@ fn resize_storms_and_100kb_ids_render_without_overflow() {
             Some(Action::OpenDetail),
             Some(Action::ToggleEvents),
             Some(Action::ToggleCompare),
+            Some(Action::ToggleGraph),
+            Some(Action::ToggleLanes),
+            Some(Action::ToggleInfo),
             Some(Action::ExportMenu),
         ] {
             update(&mut app, Action::CloseOverlay);
@@ -289,15 +292,12 @@ fn live_reload_keeps_the_cursor_and_survives_a_broken_file() {
 
 // ---- tmux: the real binary ----
 
-use crate::common::tmux::{have_tmux, Tmux};
+use crate::common::tmux::{require_tmux, Tmux};
 
 #[test]
 #[cfg(debug_assertions)]
 fn a_panic_restores_the_terminal_and_the_message_is_readable() {
-    if !have_tmux() {
-        eprintln!("skipping: tmux is not installed");
-        return;
-    }
+    require_tmux();
     let dir = temp_dir("panic");
     let file = dir.join("shared.json");
     std::fs::write(&file, SHARED).unwrap();
@@ -333,10 +333,7 @@ fn a_panic_restores_the_terminal_and_the_message_is_readable() {
 
 #[test]
 fn live_reload_in_tmux() {
-    if !have_tmux() {
-        eprintln!("skipping: tmux is not installed");
-        return;
-    }
+    require_tmux();
     let dir = temp_dir("reload-tmux");
     let file = dir.join("shared.json");
     std::fs::write(&file, SHARED).unwrap();

@@ -114,6 +114,9 @@ pub enum XAction {
     ModeNext,
     ModePrev,
     ModeSet(Mode),
+    /// `H` / `L`: the timeline's right-hand columns sideways.
+    Left,
+    Right,
     ToggleHelp,
     Resize(u16, u16),
 }
@@ -121,9 +124,9 @@ pub enum XAction {
 /// The export view's screens a key applies in (bit set). The help (`?`) is drawn over
 /// either and keeps its keys working.
 pub mod ctx {
-    pub const LIST: u8 = 1;
-    pub const TIMELINE: u8 = 2;
-    pub const ALL: u8 = LIST | TIMELINE;
+    pub const LIST: u16 = 1;
+    pub const TIMELINE: u16 = 2;
+    pub const ALL: u16 = LIST | TIMELINE;
 }
 
 use ctx::ALL;
@@ -138,6 +141,8 @@ pub static KEYS: &[Binding<XAction>] = &[
     b(&[k('g'), code(KeyCode::Home)], XAction::Top, ALL, G::Panes, "the largest user (timeline: the first event)", None),
     b(&[k('G'), code(KeyCode::End)], XAction::Bottom, ALL, G::Panes, "the smallest user (timeline: the last event)", None),
     b(&[code(KeyCode::Enter)], XAction::Open, ALL, G::Views, "open the user's timeline (while searching: keep the filter)", Some("timeline")),
+    b(&[k('L')], XAction::Right, ctx::TIMELINE, G::Panes, "timeline: scroll the right-hand columns (reason, time, ingest id) sideways", Some("sideways")).shown_as("H/L"),
+    b(&[k('H')], XAction::Left, ctx::TIMELINE, G::Panes, "timeline: scroll back to the left", None),
     b(&[k('/')], XAction::SearchStart, ALL, G::Views, "search users by id (substring, as you type)", Some("search id")),
     b(&[k('m')], XAction::ModeNext, ALL, G::Modes, "next merge mode (resolved once per mode, then cached)", Some("mode")).shown_as("m/1/2/3"),
     b(&[k('M')], XAction::ModePrev, ALL, G::Modes, "previous merge mode", None),
@@ -168,6 +173,8 @@ pub struct ExportApp {
     /// The open timeline: its cluster's key in the current mode.
     pub open: Option<u32>,
     pub timeline_scroll: usize,
+    /// Cells of the timeline's sideways columns skipped.
+    pub hscroll: usize,
     /// The key help (`?`) is shown.
     pub help: bool,
     pub message: Option<String>,
@@ -192,6 +199,7 @@ impl ExportApp {
             scroll: 0,
             open: None,
             timeline_scroll: 0,
+            hscroll: 0,
             help: false,
             message: None,
             size: (100, 30),
@@ -285,7 +293,7 @@ impl ExportApp {
     }
 
     /// The key table's context for what is on screen.
-    pub fn context(&self) -> u8 {
+    pub fn context(&self) -> u16 {
         if self.open.is_some() {
             ctx::TIMELINE
         } else {
@@ -422,11 +430,14 @@ pub fn update(app: &mut ExportApp, action: XAction) -> Vec<Effect> {
                     Some(c) => {
                         app.open = Some(c.canonical);
                         app.timeline_scroll = 0;
+                        app.hscroll = 0;
                     }
                     None => app.message = Some("no cluster matches".into()),
                 }
             }
         }
+        XAction::Left => app.hscroll = app.hscroll.saturating_sub(8),
+        XAction::Right => app.hscroll = (app.hscroll + 8).min(render::timeline_strip(app)),
         XAction::ToggleHelp => app.help = !app.help,
         XAction::Back if app.help => app.help = false,
         XAction::Back => {

@@ -3,7 +3,8 @@
 //! [`vis`] and is cut to the width.
 
 use super::ExportApp;
-use crate::tui::views::{fit, pane_block, render_lines, vis, TooSmall};
+use crate::tui::views::table::{self, Cell, Column};
+use crate::tui::views::{fit, fit_middle, pane_block, render_lines, vis, TooSmall};
 use crate::tui::{keymap, layout};
 use idscope_core::model::Mode;
 use ratatui::buffer::Buffer;
@@ -128,49 +129,8 @@ impl Widget for &ExportApp {
                 let block_title =
                     format!("Timeline · {} · {} event(s) · Esc back", who, events.len());
                 pane_block(fit(&block_title, w.saturating_sub(6)), true, t).render(a.body, buf);
-                lines.push(Line::styled(
-                    fit(
-                        "line   time                  event · ingest id → final id · effect · reason · rule",
-                        iw,
-                    ),
-                    t.label,
-                ));
-                for &i in events
-                    .iter()
-                    .skip(self.timeline_scroll)
-                    .take(inner.height as usize)
-                {
-                    let Some((line_no, v)) = r.stream.verdicts.get(i as usize) else {
-                        continue;
-                    };
-                    let (event, time) = self.input.event_and_time(i as usize);
-                    let ingest = v.ingest.map(|id| r.name(id)).unwrap_or("—");
-                    let fin = r.final_name(v).unwrap_or("—");
-                    let effect_style = match v.effect {
-                        idscope_core::model::Effect::Failed
-                        | idscope_core::model::Effect::Rejected => t.effect_bad,
-                        idscope_core::model::Effect::None
-                        | idscope_core::model::Effect::Ignored => t.effect_quiet,
-                        _ => t.effect_good,
-                    };
-                    let mut spans = vec![
-                        Span::styled(format!("{line_no:<6} "), t.label),
-                        Span::raw(format!("{:<21} ", time_label(time))),
-                        Span::styled(fit(&vis(&event), 24), t.title),
-                        Span::raw(" · "),
-                        Span::styled(fit(&vis(ingest), 40), t.identity),
-                        Span::raw(" → "),
-                        Span::styled(fit(&vis(fin), 40), t.identity),
-                        Span::raw(" · "),
-                        Span::styled(v.effect.as_str(), effect_style),
-                    ];
-                    if let Some(reason) = v.reason {
-                        spans.push(Span::raw(" · "));
-                        spans.push(Span::styled(reason, t.effect_bad));
-                    }
-                    spans.push(Span::styled(format!(" · {}", v.rule), t.label));
-                    lines.push(Line::from(spans));
-                }
+                let (table, _) = timeline_lines(self, iw, inner.height as usize);
+                lines.extend(table);
             }
         }
         if self.help {
@@ -211,4 +171,88 @@ impl Widget for &ExportApp {
         }
         Line::from(spans).render(a.status, buf);
     }
+}
+
+/// The timeline's columns: the line, event, final id and effect are never cut; the reason,
+/// time and ingest id scroll sideways (`H`/`L`).
+const TIMELINE: [Column<'static>; 7] = [
+    Column {
+        title: "line",
+        pinned: true,
+        keep: 9,
+        min: 4,
+    },
+    Column {
+        title: "event",
+        pinned: true,
+        keep: 1,
+        min: 8,
+    },
+    Column {
+        title: "final (who it counts for)",
+        pinned: true,
+        keep: 8,
+        min: 13,
+    },
+    Column {
+        title: "effect (rule)",
+        pinned: true,
+        keep: 9,
+        min: 8,
+    },
+    Column {
+        title: "reason",
+        pinned: false,
+        keep: 0,
+        min: 0,
+    },
+    Column {
+        title: "time",
+        pinned: false,
+        keep: 0,
+        min: 0,
+    },
+    Column {
+        title: "ingest distinct_id",
+        pinned: false,
+        keep: 0,
+        min: 0,
+    },
+];
+
+/// The open timeline's visible rows as a table `width` cells wide, and the furthest it scrolls sideways.
+pub fn timeline_lines(app: &ExportApp, width: usize, height: usize) -> (Vec<Line<'static>>, usize) {
+    let t = app.theme;
+    let r = app.resolved();
+    let events = app.timeline();
+    let rows: Vec<Vec<Cell>> = events
+        .iter()
+        .skip(app.timeline_scroll)
+        .take(height.saturating_sub(2))
+        .filter_map(|&i| {
+            let (line_no, v) = r.stream.verdicts.get(i as usize)?;
+            let (event, time) = app.input.event_and_time(i as usize);
+            let ingest = v.ingest.map(|id| r.name(id)).unwrap_or("—");
+            let fin = r.final_name(v).unwrap_or("no user");
+            Some(vec![
+                (line_no.to_string(), t.label),
+                (vis(&event), t.title),
+                (fit_middle(&vis(fin), 26), t.identity),
+                (
+                    format!("{} ({})", v.effect.as_str(), v.rule),
+                    t.effect(v.effect),
+                ),
+                (v.reason.unwrap_or("").to_string(), t.effect_bad),
+                (time_label(time), ratatui::style::Style::new()),
+                (vis(ingest), t.identity),
+            ])
+        })
+        .collect();
+    table::render(&TIMELINE, &rows, width, app.hscroll, t.label, t.border)
+}
+
+/// How far the timeline may scroll sideways.
+pub fn timeline_strip(app: &ExportApp) -> usize {
+    let w = (app.size.0 as usize).saturating_sub(2);
+    timeline_lines(app, w, app.body_rows() + 2).1
 }

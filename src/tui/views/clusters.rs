@@ -1,8 +1,9 @@
 //! Clusters pane: the users as they stand after the current step — canonical id (labelled
 //! "Mixpanel-chosen" under Original, O-CANON), members with their kind, event counts.
-//! What this step added or changed is marked `+` (new) or `*` (changed) and highlighted.
+//! What this step added or changed is marked `+` (new) or `*` (changed) and highlighted;
+//! `≠` says how the other modes group the same ids when they differ.
 
-use super::{fit, pane_block, vis};
+use super::{ids, pane_block, wrap};
 use crate::tui::app::App;
 use crate::tui::step_clusters::Change;
 use idscope_core::model::Mode;
@@ -26,7 +27,33 @@ pub fn kind(run: &Run, id: &str) -> &'static str {
     }
 }
 
-pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
+/// The marker under a cluster that another mode groups otherwise, wrapped to `width`.
+fn marker(d: &crate::tui::step_clusters::Diffed, width: usize) -> Vec<String> {
+    if d.elsewhere.is_empty() {
+        return Vec::new();
+    }
+    // Compact here; `c` (compare) shows how.
+    let modes: Vec<&str> = d.elsewhere.iter().map(|m| m.short()).collect();
+    let text = format!("≠ {} group these ids otherwise (c)", modes.join(", "));
+    wrap(&text, width.saturating_sub(3).max(8))
+}
+
+/// Lines the pane holds at `width`, counted without drawing them (scrolling asks often).
+pub fn len(app: &App, width: usize) -> usize {
+    if app.cursor == 0 {
+        return 1;
+    }
+    let all = app.clusters();
+    let body: usize = all
+        .iter()
+        .map(|d| 2 + marker(d, width).len() + d.cluster.members.len())
+        .sum();
+    body.max(1)
+}
+
+/// The pane's lines at `width`, stopping once `limit` lines are built (a frame needs the
+/// lines down to the bottom of the pane only).
+pub fn lines(app: &App, width: usize, limit: usize) -> Vec<Line<'static>> {
     let t = app.theme;
     let run = app.run();
     let mut out = Vec::new();
@@ -39,6 +66,9 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
         out.push(Line::styled("no user yet", t.label));
     }
     for d in all {
+        if out.len() >= limit {
+            break;
+        }
         let (c, change, before) = (&d.cluster, d.change, d.events_before);
         let mark = match change {
             Change::New => "+",
@@ -52,7 +82,7 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
         };
         out.push(Line::from(vec![
             Span::styled(mark.to_string(), t.added),
-            Span::styled(fit(&vis(&c.canonical), width.saturating_sub(1)), hl),
+            Span::styled(ids::label(run, &c.canonical, width.saturating_sub(1)), hl),
         ]));
         let canonical = if app.mode == Mode::Original {
             "   canonical (Mixpanel-chosen)"
@@ -69,6 +99,10 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
             meta.push(Span::styled(format!(" ({d:+})"), t.added));
         }
         out.push(Line::from(meta));
+        for (k, l) in marker(d, width).into_iter().enumerate() {
+            let lead = if k == 0 { "   " } else { "     " };
+            out.push(Line::styled(format!("{lead}{l}"), t.diff));
+        }
         for (m, &is_new) in c.members.iter().zip(&d.new_members) {
             let style = if is_new && change != Change::New {
                 t.added
@@ -83,7 +117,7 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
             out.push(Line::from(vec![
                 Span::styled(format!("{mark}  "), t.added),
                 Span::styled(format!("{:<7}", kind(run, m)), t.label),
-                Span::styled(fit(&vis(m), width.saturating_sub(10)), style),
+                Span::styled(ids::label(run, m, width.saturating_sub(10)), style),
             ]));
         }
     }
@@ -94,10 +128,19 @@ impl Widget for &Clusters<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.app;
         let n = app.clusters().len();
-        let title = format!("Clusters · {n} after step {}", app.cursor);
+        let title = format!(
+            "Clusters · {n} after step {} · + new * changed ≠ other modes",
+            app.cursor
+        );
         let block = pane_block(title, self.focused, app.theme);
         let inner = block.inner(area);
         block.render(area, buf);
-        super::render_lines(lines(app, inner.width as usize), app.scroll[2], inner, buf);
+        let limit = app.scroll[2] + inner.height as usize;
+        super::render_lines(
+            lines(app, inner.width as usize, limit),
+            app.scroll[2],
+            inner,
+            buf,
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! rule book with its section (which names its sources), and the playbook rule for
 //! intents.
 
-use super::{json, overlay_block, vis, wrapped};
+use super::{json, overlay_block, vis};
 use crate::tui::app::App;
 use idscope_core::rules::RuleId;
 use ratatui::buffer::Buffer;
@@ -54,7 +54,15 @@ fn rule_lines(app: &App, id: RuleId, out: &mut Vec<Line<'static>>) {
     out.push(Line::raw(""));
 }
 
-pub fn lines(app: &App, event: usize) -> Vec<Line<'static>> {
+/// The detail's lines, wrapped to `width` cells (so scrolling counts rows as drawn).
+pub fn lines(app: &App, event: usize, width: usize) -> Vec<Line<'static>> {
+    unwrapped(app, event)
+        .into_iter()
+        .flat_map(|l| super::cells::wrap_line(l, width, 4))
+        .collect()
+}
+
+fn unwrapped(app: &App, event: usize) -> Vec<Line<'static>> {
     let t = app.theme;
     let run = app.run();
     let mut out = Vec::new();
@@ -65,7 +73,8 @@ pub fn lines(app: &App, event: usize) -> Vec<Line<'static>> {
     let v = &e.verdict;
     out.push(Line::styled(
         format!(
-            "Payload #{event} · step {} · POST /{} · {} · {}",
+            "Payload {} · step {} · POST /{} · {} · {}",
+            run.event_ref(event),
             e.step,
             e.payload.endpoint.as_str(),
             vis(&run.event_name(event)),
@@ -142,8 +151,9 @@ pub fn lines(app: &App, event: usize) -> Vec<Line<'static>> {
 impl Widget for &Detail<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let block = overlay_block("Payload detail".into(), self.app.theme);
-        wrapped(lines(self.app, self.event), self.scroll)
-            .block(block)
-            .render(area, buf);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let lines = lines(self.app, self.event, inner.width as usize);
+        super::render_lines(lines, self.scroll, inner, buf);
     }
 }

@@ -1,50 +1,135 @@
-//! Events table (`e`): every event so far, in the style of Mixpanel's docs — event,
-//! $device_id, $user_id, distinct_id at ingest → final, effect, reason (rule). Only the
+//! Events table (`e`): every event so far, in the style of Mixpanel's docs. The event's
+//! reference, name, final id (with its device's name) and effect are pinned and never cut;
+//! the reason, ingest id, `$device_id` and `$user_id` scroll sideways (`H`/`L`). Only the
 //! visible rows are built, so it stays fast on long scenarios.
 
-use super::{fit, overlay_block, vis};
+use super::table::{self, Cell, Column};
+use super::{ids, overlay_block, vis};
 use crate::tui::app::App;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget};
 
 pub struct Events<'a> {
     pub app: &'a App,
     /// First event row shown.
     pub scroll: usize,
+    /// Cells of the scrolling columns skipped.
+    pub hscroll: usize,
 }
 
-pub const HEADER: [&str; 7] = [
-    "#",
-    "step",
-    "event",
-    "$device_id",
-    "$user_id",
-    "distinct_id (ingest → final)",
-    "effect / reason (rule)",
+/// The widest a final id may get before it is shortened in the middle.
+pub const FINAL_MAX: usize = 26;
+
+pub const COLUMNS: [Column<'static>; 8] = [
+    Column {
+        title: "#",
+        pinned: true,
+        keep: 9,
+        min: 3,
+    },
+    Column {
+        title: "event",
+        pinned: true,
+        keep: 1,
+        min: 8,
+    },
+    Column {
+        title: "final (who it counts for)",
+        pinned: true,
+        keep: 8,
+        min: 13,
+    },
+    Column {
+        title: "effect (rule)",
+        pinned: true,
+        keep: 9,
+        min: 8,
+    },
+    Column {
+        title: "reason",
+        pinned: false,
+        keep: 0,
+        min: 0,
+    },
+    Column {
+        title: "ingest distinct_id",
+        pinned: false,
+        keep: 0,
+        min: 0,
+    },
+    Column {
+        title: "$device_id",
+        pinned: false,
+        keep: 0,
+        min: 0,
+    },
+    Column {
+        title: "$user_id",
+        pinned: false,
+        keep: 0,
+        min: 0,
+    },
 ];
 
-/// One table row, every cell escaped.
-pub fn row(app: &App, event: usize) -> [String; 7] {
-    let [step, name, device, user, id, effect] =
-        idscope_core::output::event_row(app.run(), event, app.cursor);
-    [event.to_string(), step, name, device, user, id, effect].map(|c| vis(&c))
+/// One table row, every cell escaped: what the user must always see first.
+pub fn row(app: &App, event: usize) -> Vec<Cell> {
+    let t = app.theme;
+    let run = app.run();
+    let e = &run.events[event];
+    let v = &e.verdict;
+    let base = if app.step_events().contains(&event) {
+        t.added
+    } else {
+        Style::new()
+    };
+    let (device, user) = run.identity_fields(event);
+    let fin = run
+        .final_id(event, app.cursor)
+        .map_or_else(|| "no user".to_string(), |f| ids::label(run, f, FINAL_MAX));
+    let mut reason = v.reason.unwrap_or("").to_string();
+    if let Some(w) = v.warning {
+        reason = if reason.is_empty() {
+            format!("warning: {w}")
+        } else {
+            format!("{reason} · warning: {w}")
+        };
+    }
+    let id_cell = |id: Option<String>| {
+        id.map_or_else(|| "—".to_string(), |d| ids::label(run, &d, usize::MAX))
+    };
+    vec![
+        (run.event_ref(event), base.patch(t.label)),
+        (vis(&run.event_name(event)), base),
+        (fin, base.patch(t.identity)),
+        (
+            format!("{} ({})", v.effect.as_str(), v.rule),
+            t.effect(v.effect),
+        ),
+        (reason, t.effect_bad),
+        (
+            run.ingest_id(event)
+                .map_or_else(|| "—".into(), |i| ids::label(run, i, usize::MAX)),
+            base,
+        ),
+        (id_cell(device), base),
+        (id_cell(user), base),
+    ]
 }
 
-/// Shrinks the widest columns until the row fits `avail` (gaps of 2 included).
-pub fn fit_widths(widths: &mut [usize], avail: usize) {
-    let gaps = 2 * widths.len().saturating_sub(1);
-    while widths.iter().sum::<usize>() + gaps > avail {
-        let Some((i, w)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else {
-            return;
-        };
-        if *w <= 4 {
-            return;
-        }
-        widths[i] -= 1;
-    }
+/// The table's lines for rows `first..end` at `width` cells, and the furthest it scrolls sideways.
+pub fn lines(
+    app: &App,
+    first: usize,
+    end: usize,
+    width: usize,
+    hscroll: usize,
+) -> (Vec<Line<'static>>, usize) {
+    let t = app.theme;
+    let rows: Vec<Vec<Cell>> = (first..end).map(|i| row(app, i)).collect();
+    table::render(&COLUMNS, &rows, width, hscroll, t.title, t.border)
 }
 
 impl Widget for &Events<'_> {
@@ -54,7 +139,7 @@ impl Widget for &Events<'_> {
         let run = app.run();
         let n = run.events_until(app.cursor);
         let title = format!(
-            "Events · {n} so far · step {}/{} · {}",
+            "Events · {n} so far · step {}/{} · {} · H/L scroll sideways",
             app.cursor,
             app.total_steps(),
             app.mode.title()
@@ -65,50 +150,7 @@ impl Widget for &Events<'_> {
         let rows_h = (inner.height as usize).saturating_sub(2);
         let first = self.scroll.min(n.saturating_sub(1));
         let end = (first + rows_h).min(n);
-        let rows: Vec<[String; 7]> = (first..end).map(|i| row(app, i)).collect();
-        let mut widths = HEADER.map(|h| h.chars().count());
-        for r in &rows {
-            for (w, c) in widths.iter_mut().zip(r) {
-                *w = (*w).max(c.chars().count());
-            }
-        }
-        fit_widths(&mut widths, inner.width as usize);
-        let cells = |cells: &[String], styles: &[Style]| -> Line<'static> {
-            let mut spans = Vec::new();
-            for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
-                if i > 0 {
-                    spans.push(Span::raw("  "));
-                }
-                let c = fit(c, w);
-                let pad = w.saturating_sub(c.chars().count());
-                spans.push(Span::styled(format!("{c}{}", " ".repeat(pad)), styles[i]));
-            }
-            Line::from(spans)
-        };
-        let mut lines = vec![
-            cells(&HEADER.map(String::from), &[t.title; 7]),
-            Line::styled(
-                widths
-                    .iter()
-                    .map(|w| "─".repeat(*w))
-                    .collect::<Vec<_>>()
-                    .join("  "),
-                t.border,
-            ),
-        ];
-        let current = app.step_events();
-        for (i, r) in (first..end).zip(&rows) {
-            let effect = t.effect(run.events[i].verdict.effect);
-            let base = if current.contains(&i) {
-                t.added
-            } else {
-                Style::new()
-            };
-            let mut styles = [base; 7];
-            styles[5] = base.patch(t.identity);
-            styles[6] = effect;
-            lines.push(cells(r, &styles));
-        }
+        let (mut lines, _) = lines(app, first, end, inner.width as usize, self.hscroll);
         if n == 0 {
             lines.push(Line::styled("no event yet", t.label));
         }

@@ -1,6 +1,6 @@
 //! Help overlay (`?`): generated from the keymap table, so it cannot drift from the keys.
 
-use super::{overlay_block, wrapped};
+use super::overlay_block;
 use crate::tui::app::App;
 use crate::tui::keymap;
 use idscope_core::model::Choice;
@@ -15,7 +15,15 @@ pub struct Help<'a> {
     pub scroll: usize,
 }
 
-pub fn lines(app: &App) -> Vec<Line<'static>> {
+/// The help's lines, wrapped to `width` cells (so scrolling counts rows as drawn).
+pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
+    unwrapped(app)
+        .into_iter()
+        .flat_map(|l| super::cells::wrap_line(l, width, 18))
+        .collect()
+}
+
+fn unwrapped(app: &App) -> Vec<Line<'static>> {
     let t = app.theme;
     let mut out = Vec::new();
     for (group, rows) in keymap::help_sections(keymap::BINDINGS, keymap::where_label) {
@@ -41,6 +49,37 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         t.label,
     ));
     out.push(Line::raw(""));
+    out.push(Line::styled("Markers", t.title));
+    for (mark, meaning) in [
+        ("▶", "the current step; the selected payload (Enter, y)"),
+        (
+            "+ / *",
+            "a cluster or member this step added / a cluster it changed",
+        ),
+        (
+            "≠",
+            "another mode decides this payload or groups these ids otherwise (c compares)",
+        ),
+        (
+            "★",
+            "a cluster's canonical id (Mixpanel-chosen under Original)",
+        ),
+        ("‹ ›", "more columns to the left / right (H/L)"),
+        (
+            "N.k",
+            "event k of step N, everywhere (exports take --scope event:N.k)",
+        ),
+        (
+            "A B …",
+            "swimlanes: the user an event counts for (· for no one)",
+        ),
+    ] {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {mark:<16}"), t.key),
+            Span::raw(meaning),
+        ]));
+    }
+    out.push(Line::raw(""));
     out.push(Line::styled("Emulated SDKs (a device's `lib`)", t.title));
     for p in Profile::ALL {
         out.push(Line::from(vec![
@@ -54,8 +93,13 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
 impl Widget for &Help<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let block = overlay_block("Help · keys · j/k scroll".into(), self.app.theme);
-        wrapped(lines(self.app), self.scroll)
-            .block(block)
-            .render(area, buf);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        super::render_lines(
+            lines(self.app, inner.width as usize),
+            self.scroll,
+            inner,
+            buf,
+        );
     }
 }

@@ -1,17 +1,23 @@
 //! Rendering: `impl Widget for &App` draws the whole screen from the model; each region is
 //! a small view type in its own module. Views never change the model.
 
+pub mod cells;
 pub mod clusters;
 pub mod compare;
 pub mod detail;
 pub mod events;
+pub mod graph;
 pub mod header;
 pub mod help;
+pub mod ids;
+pub mod info;
 pub mod json;
+pub mod lanes;
 pub mod payloads;
 pub mod picker;
 pub mod status;
 pub mod steps;
+pub mod table;
 
 use super::app::{App, Overlay, Pane};
 use super::layout;
@@ -26,88 +32,7 @@ pub fn vis(s: &str) -> String {
     idscope_core::text::visible(s).into_owned()
 }
 
-/// `s` cut to `width` characters, with an ellipsis when cut.
-pub fn fit(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_string();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let mut out: String = s.chars().take(width - 1).collect();
-    out.push('…');
-    out
-}
-
-/// Greedy word wrap to `width` characters (long words are broken).
-pub fn wrap(s: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut out = Vec::new();
-    let mut line = String::new();
-    let mut len = 0;
-    for word in s.split(' ') {
-        let mut word: Vec<char> = word.chars().collect();
-        loop {
-            let wl = word.len();
-            let need = if len == 0 { wl } else { len + 1 + wl };
-            if need <= width {
-                if len > 0 {
-                    line.push(' ');
-                }
-                line.extend(word.iter());
-                len = need;
-                break;
-            }
-            if len > 0 {
-                out.push(std::mem::take(&mut line));
-                len = 0;
-                continue;
-            }
-            // A word longer than a line.
-            let rest = word.split_off(width);
-            out.push(word.iter().collect());
-            word = rest;
-        }
-    }
-    if len > 0 || out.is_empty() {
-        out.push(line);
-    }
-    out
-}
-
-/// Splits a styled line wider than `width` into rows, continuing after `indent` spaces.
-pub fn hard_wrap(line: Line<'static>, width: usize, indent: usize) -> Vec<Line<'static>> {
-    let width = width.max(indent + 8);
-    if line.width() <= width {
-        return vec![line];
-    }
-    let style = line.style;
-    let mut out = Vec::new();
-    let mut cur: Vec<Span<'static>> = Vec::new();
-    let mut used = 0;
-    for span in line.spans {
-        let mut rest: Vec<char> = span.content.chars().collect();
-        while !rest.is_empty() {
-            if used == width {
-                out.push(Line::from(std::mem::take(&mut cur)).style(style));
-                cur.push(Span::raw(" ".repeat(indent)));
-                used = indent;
-            }
-            let take = rest.len().min(width - used);
-            let tail = rest.split_off(take);
-            cur.push(Span::styled(
-                rest.into_iter().collect::<String>(),
-                span.style,
-            ));
-            used += take;
-            rest = tail;
-        }
-    }
-    if !cur.is_empty() {
-        out.push(Line::from(cur).style(style));
-    }
-    out
-}
+pub use cells::{fit, fit_line, fit_middle, hard_wrap, pad, wrap};
 
 /// A pane's frame: the focused pane has a bold border and a reversed title.
 pub fn pane_block<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
@@ -127,26 +52,31 @@ pub fn pane_block<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> 
         .title(Span::styled(format!(" {title} "), title_style))
 }
 
-/// An overlay's frame (always "focused").
+/// An overlay's frame (always "focused"); its corner says what Esc does.
 pub fn overlay_block<'a>(title: String, theme: &Theme) -> Block<'a> {
+    overlay_block_with(title, "Esc close", theme)
+}
+
+/// An overlay's frame whose Esc does something else than close it (`esc`: "Esc back").
+pub fn overlay_block_with<'a>(title: String, esc: &str, theme: &Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
         .border_style(theme.border_focused)
         .title(Span::styled(format!(" {title} "), theme.pane_title_focused))
-        .title_bottom(Line::from(Span::styled(" Esc close ", theme.hint)).right_aligned())
+        .title_bottom(Line::from(Span::styled(format!(" {esc} "), theme.hint)).right_aligned())
 }
 
-/// Renders `lines[scroll..]` into `area`, one row each (no wrapping: long lines are
-/// clipped; a line's own style fills its whole row).
+/// Renders `lines[scroll..]` into `area`, one row each (no wrapping: a line too long ends
+/// in `…`; a line's own style fills its whole row).
 pub fn render_lines(lines: Vec<Line<'static>>, scroll: usize, area: Rect, buf: &mut Buffer) {
     let rows = (area.y..area.bottom()).map(|y| Rect {
         y,
         height: 1,
         ..area
     });
-    for (line, row) in lines.iter().skip(scroll).zip(rows) {
-        line.render(row, buf);
+    for (line, row) in lines.into_iter().skip(scroll).zip(rows) {
+        cells::fit_line(line, area.width as usize).render(row, buf);
     }
 }
 
@@ -181,35 +111,75 @@ impl Widget for &App {
             return;
         }
         header::Header(self).render(a.header, buf);
-        let focused = |p: Pane| self.overlay.is_none() && self.focus == p;
-        steps::Steps {
-            app: self,
-            focused: focused(Pane::Steps),
+        // An overlay over the whole body hides the panes: they are not drawn underneath.
+        let covered = matches!(
+            self.overlay,
+            Some(
+                Overlay::Events { .. }
+                    | Overlay::Compare { .. }
+                    | Overlay::Graph { .. }
+                    | Overlay::Lanes { .. }
+            )
+        );
+        if !covered {
+            let focused = |p: Pane| self.overlay.is_none() && self.focus == p;
+            steps::Steps {
+                app: self,
+                focused: focused(Pane::Steps),
+            }
+            .render(a.steps, buf);
+            payloads::Payloads {
+                app: self,
+                focused: focused(Pane::Payloads),
+            }
+            .render(a.payloads, buf);
+            clusters::Clusters {
+                app: self,
+                focused: focused(Pane::Clusters),
+            }
+            .render(a.clusters, buf);
         }
-        .render(a.steps, buf);
-        payloads::Payloads {
-            app: self,
-            focused: focused(Pane::Payloads),
-        }
-        .render(a.payloads, buf);
-        clusters::Clusters {
-            app: self,
-            focused: focused(Pane::Clusters),
-        }
-        .render(a.clusters, buf);
         status::Status(self).render(a.status, buf);
         match self.overlay {
             None => {}
             Some(Overlay::Events { scroll }) => {
                 Clear.render(a.body, buf);
-                events::Events { app: self, scroll }.render(a.body, buf);
+                events::Events {
+                    app: self,
+                    scroll,
+                    hscroll: self.hscroll,
+                }
+                .render(a.body, buf);
             }
             Some(Overlay::Compare { scroll }) => {
                 Clear.render(a.body, buf);
                 compare::Compare { app: self, scroll }.render(a.body, buf);
             }
+            Some(Overlay::Graph { scroll, all }) => {
+                Clear.render(a.body, buf);
+                graph::GraphView {
+                    app: self,
+                    scroll,
+                    all,
+                }
+                .render(a.body, buf);
+            }
+            Some(Overlay::Lanes { scroll }) => {
+                Clear.render(a.body, buf);
+                lanes::Lanes {
+                    app: self,
+                    scroll,
+                    hscroll: self.hscroll,
+                }
+                .render(a.body, buf);
+            }
+            Some(Overlay::Info { scroll }) => {
+                let r = layout::popup(a.body, 100, a.body.height);
+                Clear.render(r, buf);
+                info::Info { app: self, scroll }.render(r, buf);
+            }
             Some(Overlay::Help { scroll }) => {
-                let want = help::lines(self).len() as u16 + 2;
+                let want = help::lines(self, 98).len() as u16 + 2;
                 let r = layout::popup(a.body, 100, want);
                 Clear.render(r, buf);
                 help::Help { app: self, scroll }.render(r, buf);
@@ -248,27 +218,4 @@ pub fn wrapped(lines: Vec<Line<'static>>, scroll: usize) -> Paragraph<'static> {
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .scroll((scroll.min(u16::MAX as usize) as u16, 0))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hard_wrap_keeps_every_character() {
-        let l = Line::from(vec![Span::raw("abcdefghij"), Span::raw("klmnopqrst")]);
-        let rows = hard_wrap(l, 10, 2);
-        let text: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
-        assert_eq!(text, ["abcdefghij", "  klmnopqr", "  st"]);
-    }
-
-    #[test]
-    fn wrap_and_fit() {
-        assert_eq!(wrap("aa bb cc", 5), vec!["aa bb", "cc"]);
-        assert_eq!(wrap("abcdefgh", 3), vec!["abc", "def", "gh"]);
-        assert_eq!(wrap("", 3), vec![""]);
-        assert_eq!(fit("abcdef", 4), "abc…");
-        assert_eq!(fit("abc", 4), "abc");
-        assert_eq!(fit("abc", 0), "");
-    }
 }

@@ -2,7 +2,7 @@
 //! emphasised, each followed by the resolver's verdict and a plain-English explanation.
 //! The payload whose block is at the top of the pane is the selected one (Enter opens it).
 
-use super::{json, pane_block, vis, wrap};
+use super::{ids, json, pane_block, vis, wrap};
 use crate::tui::app::App;
 use idscope_core::model::Endpoint;
 use ratatui::buffer::Buffer;
@@ -26,20 +26,29 @@ pub fn verdict_lines(app: &App, event: usize, width: usize) -> Vec<Line<'static>
     let ingest = run.ingest_id(event);
     let fin = run.final_id(event, app.cursor);
     let mut out = Vec::new();
+    let id_room = width.saturating_sub(11).max(13);
     let ingest_span = match ingest {
-        Some(i) => Span::styled(vis(i), t.identity),
+        Some(i) => Span::styled(ids::label(run, i, id_room), t.identity),
         None => Span::styled("—", t.dim),
     };
     let final_span = match fin {
-        Some(f) => Span::styled(vis(f), t.identity),
+        Some(f) => Span::styled(ids::label(run, f, id_room), t.identity),
         None => Span::styled("no user", t.dim),
     };
     if ingest.is_some() && ingest == fin {
-        out.push(Line::from(vec![
-            Span::styled("  ingest ", t.label),
-            ingest_span,
-            Span::styled(" → final (same)", t.label),
-        ]));
+        if 24 + ingest_span.width() <= width {
+            out.push(Line::from(vec![
+                Span::styled("  ingest ", t.label),
+                ingest_span,
+                Span::styled(" → final (same)", t.label),
+            ]));
+        } else {
+            out.push(Line::from(vec![
+                Span::styled("  ingest ", t.label),
+                ingest_span,
+            ]));
+            out.push(Line::styled("   → final (same)", t.label));
+        }
     } else if 18 + ingest_span.width() + final_span.width() <= width {
         out.push(Line::from(vec![
             Span::styled("  ingest ", t.label),
@@ -84,6 +93,11 @@ pub fn verdict_lines(app: &App, event: usize, width: usize) -> Vec<Line<'static>
             Span::styled(v.rule.as_str(), t.key),
         ]));
     }
+    if let Some(text) = elsewhere(app, event) {
+        for l in wrap(&format!("≠ {text}"), width.saturating_sub(2).max(8)) {
+            out.push(Line::from(Span::styled(format!("  {l}"), t.diff)));
+        }
+    }
     if let Some(c) = idscope_core::explain::choice(run, event) {
         let text = format!("[choice] {}", vis(&c));
         for l in wrap(&text, width.saturating_sub(2).max(8)) {
@@ -95,6 +109,37 @@ pub fn verdict_lines(app: &App, event: usize, width: usize) -> Vec<Line<'static>
         out.push(Line::from(Span::styled(format!("  {l}"), t.note)));
     }
     out
+}
+
+/// How the other modes decide the same payload when it is not the same way: the step's
+/// `k`-th payload in their runs, when it is the same event ("Original: merged · Legacy:
+/// none"). Their playbooks may send other calls; then there is nothing to compare.
+pub fn elsewhere(app: &App, event: usize) -> Option<String> {
+    let run = app.run();
+    let e = run.events.get(event)?;
+    let k = event - run.steps.get(e.step - 1)?.events.start;
+    let name = run.event_name(event);
+    let decided = |r: &idscope_core::run::Run, i: usize| {
+        let v = &r.events[i].verdict;
+        match v.reason {
+            Some(reason) => format!("{} {reason}", v.effect.as_str()),
+            None => v.effect.as_str().to_string(),
+        }
+    };
+    let ours = decided(run, event);
+    let others: Vec<String> = idscope_core::model::Mode::ALL
+        .into_iter()
+        .filter(|m| *m != app.mode)
+        .filter_map(|m| {
+            let r = app.run_for(m);
+            let i = r.steps.get(e.step - 1)?.events.start + k;
+            (i < r.steps[e.step - 1].events.end && r.event_name(i) == name)
+                .then(|| decided(r, i))
+                .filter(|d| *d != ours)
+                .map(|d| format!("{}: {d}", m.short()))
+        })
+        .collect();
+    (!others.is_empty()).then(|| others.join(" · "))
 }
 
 /// All lines of the pane and where each payload block starts: (line, event index). The
@@ -119,7 +164,13 @@ pub fn build(app: &App, width: usize, focused: bool) -> (Vec<Line<'static>>, Vec
                 lines.push(Line::styled(format!("  {}", vis(c)), t.hint));
             }
             for n in &step.sdk_notes {
-                lines.push(Line::styled(format!("  ! {}", vis(n)), t.effect_bad));
+                for (k, l) in wrap(&vis(n), width.saturating_sub(4).max(8))
+                    .into_iter()
+                    .enumerate()
+                {
+                    let lead = if k == 0 { "  ! " } else { "    " };
+                    lines.push(Line::styled(format!("{lead}{l}"), t.effect_bad));
+                }
             }
         }
         return (lines, starts);
@@ -133,7 +184,8 @@ pub fn build(app: &App, width: usize, focused: bool) -> (Vec<Line<'static>>, Vec
             _ => vis(&run.event_name(event)),
         };
         let head = format!(
-            "#{event} POST /{}  {name}  ({}/{count})",
+            "{} POST /{}  {name}  ({}/{count})",
+            run.event_ref(event),
             e.payload.endpoint.as_str(),
             k + 1
         );
@@ -141,12 +193,14 @@ pub fn build(app: &App, width: usize, focused: bool) -> (Vec<Line<'static>>, Vec
             Span::raw("  "),
             Span::styled(head, t.title),
         ]));
+        // The answer first (who it counts for, what it did, why), then the payload: on a
+        // short terminal the verdict must not need scrolling.
+        lines.extend(verdict_lines(app, event, width));
         // What the SDK adds by itself is folded here; Enter and `y` show it all.
         let fold = idscope_core::sdk::mixpanel_js::AUTOMATIC;
         for l in json::lines_folding(&e.payload.body, t, 1, fold) {
             lines.extend(super::hard_wrap(l, width, 8));
         }
-        lines.extend(verdict_lines(app, event, width));
         lines.push(Line::raw(""));
     }
     let top = app.scroll[1];

@@ -1,5 +1,6 @@
-//! Scenario picker (`o`): name and description of every scenario found; files that failed to
-//! load are listed with their error and cannot be opened.
+//! Scenario picker (`o`): name and description of every scenario found (`/` filters them by
+//! name, description and file); files that failed to load are listed with their error and
+//! cannot be opened.
 
 use super::{fit, overlay_block, vis};
 use crate::tui::app::App;
@@ -18,18 +19,39 @@ impl Widget for &Picker<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.app;
         let t = app.theme;
+        let matches = app.picker_matches();
         let title = format!(
-            "Open a scenario · {} found · Enter opens",
+            "Open a scenario · {} found · Enter opens · / filters",
             app.entries.len()
         );
         let block = overlay_block(title, t);
-        let inner = block.inner(area);
+        let mut inner = block.inner(area);
         block.render(area, buf);
         let w = inner.width as usize;
-        let items: Vec<ListItem> = app
-            .entries
+        if app.picker_typing || !app.picker_query.is_empty() {
+            let cursor = if app.picker_typing { "█" } else { "" };
+            let q = super::ids::short(&app.picker_query, w.saturating_sub(24).max(8));
+            Line::from(vec![
+                Span::styled("/ ", t.key),
+                Span::raw(q),
+                Span::styled(cursor, t.hint),
+                Span::styled(
+                    format!("  {} of {} match", matches.len(), app.entries.len()),
+                    t.label,
+                ),
+            ])
+            .render(Rect { height: 1, ..inner }, buf);
+            inner.y += 1;
+            inner.height = inner.height.saturating_sub(1);
+        }
+        if matches.is_empty() {
+            Line::styled("  no scenario matches (Esc clears the filter)", t.label)
+                .render(Rect { height: 1, ..inner }, buf);
+            return;
+        }
+        let items: Vec<ListItem> = matches
             .iter()
-            .enumerate()
+            .map(|&i| (i, &app.entries[i]))
             .map(|(i, e)| {
                 let open = if i == app.current { "● " } else { "  " };
                 let lines = match &e.scenario {

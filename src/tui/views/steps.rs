@@ -89,6 +89,7 @@ pub fn step_lines(app: &App, i: usize) -> Vec<Line<'static>> {
     let mut out = vec![Line::from(Span::styled(head, head_style)).style(head_style)];
     if is_intent(app, i) {
         if r.calls.is_empty() {
+            // The step's SDK note below says why (the playbook's rule).
             out.push(Line::from(Span::styled(
                 format!("{indent}→ (no SDK call)"),
                 if later { t.dim } else { t.hint },

@@ -1,0 +1,78 @@
+//! Info overlay (`I`): what the panes cut short — the scenario's name, file and description,
+//! and every step's full note and SDK notes, wrapped to the width.
+
+use super::{overlay_block, vis, wrap};
+use crate::tui::app::App;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Widget;
+
+pub struct Info<'a> {
+    pub app: &'a App,
+    pub scroll: usize,
+}
+
+pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let s = &app.scenario;
+    let w = width.saturating_sub(2).max(8);
+    let mut out = vec![Line::styled(vis(&s.name), t.title)];
+    if let Some(e) = app.entries.get(app.current) {
+        out.push(Line::styled(format!("file: {}", vis(&e.origin)), t.label));
+    }
+    out.push(Line::raw(""));
+    match s.description.as_deref() {
+        Some(d) => out.extend(wrap(&vis(d), w).into_iter().map(Line::raw)),
+        None => out.push(Line::styled("(no description)", t.label)),
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled("Notes, step by step", t.title));
+    let run = app.run();
+    let mut any = false;
+    for (i, step) in s.steps.iter().enumerate() {
+        let sdk = run
+            .steps
+            .get(i)
+            .map(|r| r.sdk_notes.as_slice())
+            .unwrap_or(&[]);
+        if step.note.is_none() && sdk.is_empty() {
+            continue;
+        }
+        any = true;
+        let who = step
+            .device
+            .as_deref()
+            .map(vis)
+            .unwrap_or_else(|| "server".into());
+        out.push(Line::styled(format!("step {} · {who}", i + 1), t.label));
+        if let Some(n) = &step.note {
+            for l in wrap(&format!("“{}”", vis(n)), w) {
+                out.push(Line::styled(format!("  {l}"), t.note));
+            }
+        }
+        for n in sdk {
+            for l in wrap(&format!("! {}", vis(n)), w) {
+                out.push(Line::styled(format!("  {l}"), t.effect_bad));
+            }
+        }
+    }
+    if !any {
+        out.push(Line::styled("  (no step has a note)", t.label));
+    }
+    out
+}
+
+impl Widget for &Info<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let block = overlay_block("Scenario · description and notes".into(), self.app.theme);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        super::render_lines(
+            lines(self.app, inner.width as usize),
+            self.scroll,
+            inner,
+            buf,
+        );
+    }
+}
