@@ -14,15 +14,6 @@ fn snap(name: &str, t: &Terminal<TestBackend>) {
     insta::assert_snapshot!(name, t.backend());
 }
 
-fn at_step(k: usize, mode: Mode) -> App {
-    let mut app = app();
-    update(&mut app, Action::ModeSet(mode));
-    for _ in 1..k {
-        update(&mut app, Action::StepNext);
-    }
-    app
-}
-
 #[test]
 fn first_step() {
     let mut app = app();

@@ -68,3 +68,13 @@ pub fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
 pub fn screen(t: &Terminal<TestBackend>) -> String {
     crate::common::buffer_text(t.backend().buffer())
 }
+
+/// The shared scenario at step `k` (1-based) under `mode`.
+pub fn at_step(k: usize, mode: idscope_core::model::Mode) -> App {
+    let mut app = app();
+    update(&mut app, Action::ModeSet(mode));
+    for _ in 1..k {
+        update(&mut app, Action::StepNext);
+    }
+    app
+}

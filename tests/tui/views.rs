@@ -13,15 +13,6 @@ use proptest::prelude::*;
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (100, 30), (140, 42)];
 
-fn at_step(k: usize, mode: Mode) -> App {
-    let mut app = app();
-    update(&mut app, Action::ModeSet(mode));
-    for _ in 1..k {
-        update(&mut app, Action::StepNext);
-    }
-    app
-}
-
 fn key(app: &mut App, code: KeyCode) {
     let ev = Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
     if let Some(a) = map_event(&ev, app) {

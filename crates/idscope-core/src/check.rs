@@ -68,17 +68,7 @@ pub fn compare(run: &Run, outcome: &Outcome) -> Vec<String> {
     if let Some(expected) = &outcome.failures {
         let mut want = expected.clone();
         want.sort();
-        let mut got: Vec<Failure> = run
-            .events
-            .iter()
-            .filter_map(|e| {
-                e.verdict.reason.map(|r| Failure {
-                    step: e.step,
-                    reason: r.to_string(),
-                })
-            })
-            .collect();
-        got.sort();
+        let got = failures(run);
         if want != got {
             problems.push(format!(
                 "failures differ: expected [{}], got [{}]",
@@ -91,6 +81,22 @@ pub fn compare(run: &Run, outcome: &Outcome) -> Vec<String> {
 }
 
 /// Replaces `{device}` / `{device#n}` with that device's id.
+/// Every event's failure code with its step, sorted: what `expect.failures` lists.
+pub fn failures(run: &Run) -> Vec<Failure> {
+    let mut got: Vec<Failure> = run
+        .events
+        .iter()
+        .filter_map(|e| {
+            e.verdict.reason.map(|r| Failure {
+                step: e.step,
+                reason: r.to_string(),
+            })
+        })
+        .collect();
+    got.sort();
+    got
+}
+
 pub fn substitute(s: &str, device_ids: &BTreeMap<String, Vec<String>>) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = s;

@@ -175,50 +175,15 @@ impl Widget for &ExportApp {
 
 /// The timeline's columns: the line, event, final id and effect are never cut; the reason,
 /// time and ingest id scroll sideways (`H`/`L`).
-const TIMELINE: [Column<'static>; 7] = [
-    Column {
-        title: "line",
-        pinned: true,
-        keep: 9,
-        min: 4,
-    },
-    Column {
-        title: "event",
-        pinned: true,
-        keep: 1,
-        min: 8,
-    },
-    Column {
-        title: "final (who it counts for)",
-        pinned: true,
-        keep: 8,
-        min: 13,
-    },
-    Column {
-        title: "effect (rule)",
-        pinned: true,
-        keep: 9,
-        min: 8,
-    },
-    Column {
-        title: "reason",
-        pinned: false,
-        keep: 0,
-        min: 0,
-    },
-    Column {
-        title: "time",
-        pinned: false,
-        keep: 0,
-        min: 0,
-    },
-    Column {
-        title: "ingest distinct_id",
-        pinned: false,
-        keep: 0,
-        min: 0,
-    },
-];
+fn timeline_columns() -> Vec<Column<'static>> {
+    let mut c = table::event_columns("line").to_vec();
+    c.extend([
+        table::strip("reason"),
+        table::strip("time"),
+        table::strip("ingest distinct_id"),
+    ]);
+    c
+}
 
 /// The open timeline's visible rows as a table `width` cells wide, and the furthest it scrolls sideways.
 pub fn timeline_lines(app: &ExportApp, width: usize, height: usize) -> (Vec<Line<'static>>, usize) {
@@ -248,7 +213,14 @@ pub fn timeline_lines(app: &ExportApp, width: usize, height: usize) -> (Vec<Line
             ])
         })
         .collect();
-    table::render(&TIMELINE, &rows, width, app.hscroll, t.label, t.border)
+    table::render(
+        &timeline_columns(),
+        &rows,
+        width,
+        app.hscroll,
+        t.label,
+        t.border,
+    )
 }
 
 /// How far the timeline may scroll sideways.

@@ -18,7 +18,7 @@
 use super::edit;
 use crate::tui::app::{App, Effect};
 use idscope_core::check::{check, compare, substitute};
-use idscope_core::expect::{Expect, Failure, Outcome};
+use idscope_core::expect::{Expect, Outcome};
 use idscope_core::model::Mode;
 use idscope_core::run::{Run, RunConfig};
 use idscope_core::scenario::{Action as StepAction, Scenario};
@@ -46,17 +46,7 @@ pub fn observed(scenario: &Scenario, run: &Run) -> Result<Outcome, String> {
         clusters.push(members);
     }
     clusters.sort();
-    let mut failures: Vec<Failure> = run
-        .events
-        .iter()
-        .filter_map(|e| {
-            e.verdict.reason.map(|r| Failure {
-                step: e.step,
-                reason: r.to_string(),
-            })
-        })
-        .collect();
-    failures.sort();
+    let failures = idscope_core::check::failures(run);
     Ok(Outcome {
         clusters: Some(clusters),
         failures: Some(failures),

@@ -2,7 +2,7 @@
 //! rule book with its section (which names its sources), and the playbook rule for
 //! intents.
 
-use super::{json, overlay_block, vis};
+use super::{json, vis};
 use crate::tui::app::App;
 use idscope_core::rules::RuleId;
 use ratatui::buffer::Buffer;
@@ -150,10 +150,13 @@ fn unwrapped(app: &App, event: usize) -> Vec<Line<'static>> {
 
 impl Widget for &Detail<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let block = overlay_block("Payload detail".into(), self.app.theme);
-        let inner = block.inner(area);
-        block.render(area, buf);
-        let lines = lines(self.app, self.event, inner.width as usize);
-        super::render_lines(lines, self.scroll, inner, buf);
+        super::text_overlay(
+            "Payload detail".into(),
+            self.app.theme,
+            self.scroll,
+            area,
+            buf,
+            |w| lines(self.app, self.event, w),
+        );
     }
 }

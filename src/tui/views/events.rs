@@ -23,56 +23,17 @@ pub struct Events<'a> {
 /// The widest a final id may get before it is shortened in the middle.
 pub const FINAL_MAX: usize = 26;
 
-pub const COLUMNS: [Column<'static>; 8] = [
-    Column {
-        title: "#",
-        pinned: true,
-        keep: 9,
-        min: 3,
-    },
-    Column {
-        title: "event",
-        pinned: true,
-        keep: 1,
-        min: 8,
-    },
-    Column {
-        title: "final (who it counts for)",
-        pinned: true,
-        keep: 8,
-        min: 13,
-    },
-    Column {
-        title: "effect (rule)",
-        pinned: true,
-        keep: 9,
-        min: 8,
-    },
-    Column {
-        title: "reason",
-        pinned: false,
-        keep: 0,
-        min: 0,
-    },
-    Column {
-        title: "ingest distinct_id",
-        pinned: false,
-        keep: 0,
-        min: 0,
-    },
-    Column {
-        title: "$device_id",
-        pinned: false,
-        keep: 0,
-        min: 0,
-    },
-    Column {
-        title: "$user_id",
-        pinned: false,
-        keep: 0,
-        min: 0,
-    },
-];
+/// The pinned event columns, then the strip: reason, ingest id, `$device_id`, `$user_id`.
+fn columns() -> Vec<Column<'static>> {
+    let mut c = table::event_columns("#").to_vec();
+    c.extend([
+        table::strip("reason"),
+        table::strip("ingest distinct_id"),
+        table::strip("$device_id"),
+        table::strip("$user_id"),
+    ]);
+    c
+}
 
 /// One table row, every cell escaped: what the user must always see first.
 pub fn row(app: &App, event: usize) -> Vec<Cell> {
@@ -129,7 +90,7 @@ pub fn lines(
 ) -> (Vec<Line<'static>>, usize) {
     let t = app.theme;
     let rows: Vec<Vec<Cell>> = (first..end).map(|i| row(app, i)).collect();
-    table::render(&COLUMNS, &rows, width, hscroll, t.title, t.border)
+    table::render(&columns(), &rows, width, hscroll, t.title, t.border)
 }
 
 impl Widget for &Events<'_> {

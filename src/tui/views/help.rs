@@ -1,6 +1,5 @@
 //! Help overlay (`?`): generated from the keymap table, so it cannot drift from the keys.
 
-use super::overlay_block;
 use crate::tui::app::App;
 use crate::tui::keymap;
 use idscope_core::model::Choice;
@@ -92,14 +91,13 @@ fn unwrapped(app: &App) -> Vec<Line<'static>> {
 
 impl Widget for &Help<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let block = overlay_block("Help · keys · j/k scroll".into(), self.app.theme);
-        let inner = block.inner(area);
-        block.render(area, buf);
-        super::render_lines(
-            lines(self.app, inner.width as usize),
+        super::text_overlay(
+            "Help · keys · j/k scroll".into(),
+            self.app.theme,
             self.scroll,
-            inner,
+            area,
             buf,
+            |w| lines(self.app, w),
         );
     }
 }

@@ -1,7 +1,7 @@
 //! Info overlay (`I`): what the panes cut short — the scenario's name, file and description,
 //! and every step's full note and SDK notes, wrapped to the width.
 
-use super::{overlay_block, vis, wrap};
+use super::{vis, wrap};
 use crate::tui::app::App;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -65,14 +65,13 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
 
 impl Widget for &Info<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let block = overlay_block("Scenario · description and notes".into(), self.app.theme);
-        let inner = block.inner(area);
-        block.render(area, buf);
-        super::render_lines(
-            lines(self.app, inner.width as usize),
+        super::text_overlay(
+            "Scenario · description and notes".into(),
+            self.app.theme,
             self.scroll,
-            inner,
+            area,
             buf,
+            |w| lines(self.app, w),
         );
     }
 }

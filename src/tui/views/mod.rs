@@ -67,6 +67,22 @@ pub fn overlay_block_with<'a>(title: String, esc: &str, theme: &Theme) -> Block<
         .title_bottom(Line::from(Span::styled(format!(" {esc} "), theme.hint)).right_aligned())
 }
 
+/// A scrolling text overlay: its frame titled `title`, and the lines `lines` builds for the
+/// frame's inner width, from line `scroll` (help, info, detail).
+pub fn text_overlay(
+    title: String,
+    theme: &Theme,
+    scroll: usize,
+    area: Rect,
+    buf: &mut Buffer,
+    lines: impl FnOnce(usize) -> Vec<Line<'static>>,
+) {
+    let block = overlay_block(title, theme);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    render_lines(lines(inner.width as usize), scroll, inner, buf);
+}
+
 /// Renders `lines[scroll..]` into `area`, one row each (no wrapping: a line too long ends
 /// in `…`; a line's own style fills its whole row).
 pub fn render_lines(lines: Vec<Line<'static>>, scroll: usize, area: Rect, buf: &mut Buffer) {

@@ -17,6 +17,47 @@ pub struct Column<'a> {
     pub min: usize,
 }
 
+/// The columns every event table starts with, never cut: its reference (`first`: "#",
+/// "line"), the event, whom it counts for and its effect; tables add their strip after.
+pub const fn event_columns(first: &'static str) -> [Column<'static>; 4] {
+    [
+        Column {
+            title: first,
+            pinned: true,
+            keep: 9,
+            min: 3,
+        },
+        Column {
+            title: "event",
+            pinned: true,
+            keep: 1,
+            min: 8,
+        },
+        Column {
+            title: "final (who it counts for)",
+            pinned: true,
+            keep: 8,
+            min: 13,
+        },
+        Column {
+            title: "effect (rule)",
+            pinned: true,
+            keep: 9,
+            min: 8,
+        },
+    ]
+}
+
+/// A column of the scrolling strip.
+pub const fn strip(title: &'static str) -> Column<'static> {
+    Column {
+        title,
+        pinned: false,
+        keep: 0,
+        min: 0,
+    }
+}
+
 /// The narrowest window the scrolling strip gets while pinned columns can still give way.
 const STRIP_MIN: usize = 10;
 
