@@ -483,9 +483,8 @@ pub fn render(app: &App, menu: &Menu, area: Rect, buf: &mut Buffer) {
             lines.push(Line::raw("Write to (Enter writes, Esc back):"));
             let shown = vis(text);
             // Keep the end of a long path (where the typing happens) in view.
-            let n = shown.chars().count();
             let room = w.saturating_sub(1);
-            let tail: String = shown.chars().skip(n.saturating_sub(room)).collect();
+            let tail: String = crate::tui::views::cells::tail(&shown, room).to_string();
             lines.push(Line::from(vec![
                 Span::styled(tail, t.key),
                 Span::styled("█", t.hint),

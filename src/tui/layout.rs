@@ -130,7 +130,7 @@ pub fn step_height(app: &App, i: usize) -> usize {
 
 /// Columns a mode's tab takes in the header.
 pub fn tab_width(mode: Mode, wide: bool) -> u16 {
-    views::header::tab_label(mode, wide).chars().count() as u16
+    views::cells::width(&views::header::tab_label(mode, wide)) as u16
 }
 
 /// The furthest the open table may scroll sideways (cells): its strip's width less what

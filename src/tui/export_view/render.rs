@@ -67,9 +67,8 @@ impl Widget for &ExportApp {
                 let head = if self.searching || !self.query.is_empty() {
                     let cursor = if self.searching { "█" } else { "" };
                     let q = vis(&self.query);
-                    let n = q.chars().count();
                     let room = iw.saturating_sub(24);
-                    let tail: String = q.chars().skip(n.saturating_sub(room)).collect();
+                    let tail: String = crate::tui::views::cells::tail(&q, room).to_string();
                     Line::from(vec![
                         Span::styled("/ ", t.key),
                         Span::raw(tail),
@@ -160,7 +159,8 @@ impl Widget for &ExportApp {
         } else {
             let mut used = 1;
             for (k, l) in super::hints(self) {
-                let cost = k.chars().count() + l.chars().count() + 3;
+                let cost =
+                    crate::tui::views::cells::width(&k) + crate::tui::views::cells::width(l) + 3;
                 if used + cost > w {
                     break;
                 }

@@ -49,9 +49,8 @@ fn title(app: &App, prompt: &Prompt) -> String {
 fn field(text: &str, w: usize, app: &App) -> Line<'static> {
     let t = app.theme;
     let shown = vis(text);
-    let n = shown.chars().count();
     let room = w.saturating_sub(1);
-    let tail: String = shown.chars().skip(n.saturating_sub(room)).collect();
+    let tail: String = crate::tui::views::cells::tail(&shown, room).to_string();
     Line::from(vec![Span::styled(tail, t.key), Span::styled("█", t.hint)])
 }
 

@@ -40,6 +40,11 @@ fn take_suffix(s: &str, cells: usize) -> &str {
     s
 }
 
+/// The end of `s` that fits in `cells` (a text prompt keeps where the typing happens in view).
+pub fn tail(s: &str, cells: usize) -> &str {
+    take_suffix(s, cells)
+}
+
 /// `s` cut to `cells`, with an ellipsis when cut.
 pub fn fit(s: &str, cells: usize) -> String {
     if width(s) <= cells {

@@ -31,7 +31,7 @@ impl Widget for &Header<'_> {
         let step = format!(" step {}/{} ", app.cursor, app.total_steps());
         let [name_area, step_area] = Layout::horizontal([
             Constraint::Min(0),
-            Constraint::Length(step.chars().count() as u16),
+            Constraint::Length(super::cells::width(&step) as u16),
         ])
         .areas(top);
         let mut name = vec![

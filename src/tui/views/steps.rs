@@ -73,7 +73,7 @@ pub fn step_lines(app: &App, i: usize) -> Vec<Line<'static>> {
         .run()
         .device_ids
         .keys()
-        .map(|d| d.chars().count())
+        .map(|d| super::cells::width(d))
         .max()
         .unwrap_or(0)
         .min(10);
