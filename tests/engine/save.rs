@@ -9,6 +9,7 @@ use idscope_core::run::{Run, RunConfig};
 use idscope_core::save::to_json;
 use idscope_core::scenario::{parse, Action, DeviceSpec, Scenario, Step};
 use idscope_core::sdk::Profile;
+use idscope_core::sdk::SdkCall;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -46,19 +47,21 @@ fn payload() -> impl Strategy<Value = Value> {
 
 fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
-        (text(), props()).prop_map(|(event, properties)| Action::Track { event, properties }),
-        text().prop_map(Action::Identify),
+        (text(), props())
+            .prop_map(|(event, properties)| Action::Sdk(SdkCall::Track { event, properties })),
+        text().prop_map(|x| Action::Sdk(SdkCall::Identify(x))),
         (text(), prop::option::of(text()))
-            .prop_map(|(alias, original)| Action::Alias { alias, original }),
-        prop::option::of(non_empty()).prop_map(|device_id| Action::Reset { device_id }),
-        props().prop_map(Action::Register),
-        props().prop_map(Action::RegisterOnce),
-        text().prop_map(Action::Unregister),
-        props().prop_map(Action::PeopleSet),
-        props().prop_map(Action::PeopleSetOnce),
-        props().prop_map(Action::TrackPageview),
-        Just(Action::OptOut),
-        Just(Action::OptIn),
+            .prop_map(|(alias, original)| Action::Sdk(SdkCall::Alias { alias, original })),
+        prop::option::of(non_empty())
+            .prop_map(|device_id| Action::Sdk(SdkCall::Reset { device_id })),
+        props().prop_map(|x| Action::Sdk(SdkCall::Register(x))),
+        props().prop_map(|x| Action::Sdk(SdkCall::RegisterOnce(x))),
+        text().prop_map(|x| Action::Sdk(SdkCall::Unregister(x))),
+        props().prop_map(|x| Action::Sdk(SdkCall::PeopleSet(x))),
+        props().prop_map(|x| Action::Sdk(SdkCall::PeopleSetOnce(x))),
+        props().prop_map(|x| Action::Sdk(SdkCall::TrackPageview(x))),
+        Just(Action::Sdk(SdkCall::OptOut)),
+        Just(Action::Sdk(SdkCall::OptIn)),
         text().prop_map(Action::Visit),
         text().prop_map(Action::Signup),
         text().prop_map(Action::Login),

@@ -12,6 +12,7 @@ use idscope_core::model::Mode;
 use idscope_core::output::run_json;
 use idscope_core::run::{Run, RunConfig};
 use idscope_core::scenario::{Action as StepAction, Step};
+use idscope_core::sdk::SdkCall;
 use std::path::PathBuf;
 
 fn key(code: KeyCode) -> KeyEvent {
@@ -137,7 +138,10 @@ fn a_new_device_is_created_and_listed() {
     enter(&mut app);
     assert_eq!(
         app.scenario.steps[1],
-        step("tablet", StepAction::Reset { device_id: None })
+        step(
+            "tablet",
+            StepAction::Sdk(SdkCall::Reset { device_id: None })
+        )
     );
     assert!(app.scenario.devices.contains_key("tablet"));
     assert_replayed(&app);
@@ -153,7 +157,7 @@ fn track_and_send_steps() {
     typ(&mut app, "Paid");
     enter(&mut app);
     assert!(matches!(&app.scenario.steps[6].action,
-        StepAction::Track { event, properties } if event == "Paid" && properties.is_empty()));
+        StepAction::Sdk(SdkCall::Track { event, properties }) if event == "Paid" && properties.is_empty()));
     ch(&mut app, 'a');
     ch(&mut app, 'x'); // send: no device
     typ(&mut app, "bob");
@@ -193,7 +197,7 @@ fn tab_completes_ids_already_in_the_scenario() {
     enter(&mut app);
     assert_eq!(
         app.scenario.steps[1],
-        step("laptop", StepAction::Identify("alice".into()))
+        step("laptop", StepAction::Sdk(SdkCall::Identify("alice".into())))
     );
 }
 
@@ -768,7 +772,7 @@ fn edit_changes_kind_and_device_and_keeps_note_and_timing() {
     assert_eq!(prompt_text(&app), "alice");
     enter(&mut app);
     let s = &app.scenario.steps[3];
-    assert_eq!(s.action, StepAction::Identify("alice".into()));
+    assert_eq!(s.action, StepAction::Sdk(SdkCall::Identify("alice".into())));
     assert_eq!(s.device.as_deref(), Some("phone"));
     assert_eq!(s.advance_ms, 2 * 86_400_000, "after 2d is kept");
     assert_eq!(s.note.as_deref(), Some("Alice's phone"));
@@ -821,7 +825,7 @@ fn edit_keeps_what_the_prompt_does_not_show() {
     typ(&mut app, "Paid");
     enter(&mut app);
     match &app.scenario.steps[0].action {
-        StepAction::Track { event, properties } => {
+        StepAction::Sdk(SdkCall::Track { event, properties }) => {
             assert_eq!(event, "Paid");
             assert_eq!(properties["plan"], "pro", "properties kept");
         }
@@ -849,10 +853,10 @@ fn edit_keeps_what_the_prompt_does_not_show() {
     enter(&mut app);
     assert_eq!(
         app.scenario.steps[1].action,
-        StepAction::Alias {
+        StepAction::Sdk(SdkCall::Alias {
             alias: "new@b.c".into(),
             original: Some("anon-1".into())
-        }
+        })
     );
     // A pinned reset keeps its id when it moves to another device.
     goto(&mut app, 3);
@@ -862,9 +866,9 @@ fn edit_keeps_what_the_prompt_does_not_show() {
     assert_eq!(app.scenario.steps[2].device.as_deref(), Some("phone"));
     assert_eq!(
         app.scenario.steps[2].action,
-        StepAction::Reset {
+        StepAction::Sdk(SdkCall::Reset {
             device_id: Some("33333333-3333-4333-8333-333333333333".into())
-        }
+        })
     );
     // A send of one event to /import: only its distinct_id changes.
     goto(&mut app, 8);

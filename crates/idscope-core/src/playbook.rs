@@ -26,27 +26,7 @@ pub fn expand(action: &Action, playbook: Mode, device: Option<&dyn Device>) -> V
         properties: Map::new(),
     };
     match action {
-        Action::Track { event, properties } => vec![SdkCall::Track {
-            event: event.clone(),
-            properties: properties.clone(),
-        }],
-        Action::Identify(id) => vec![SdkCall::Identify(id.clone())],
-        Action::Alias { alias, original } => vec![SdkCall::Alias {
-            alias: alias.clone(),
-            original: original.clone(),
-        }],
-        Action::Reset { device_id } => vec![SdkCall::Reset {
-            device_id: device_id.clone(),
-        }],
-        Action::Register(p) => vec![SdkCall::Register(p.clone())],
-        Action::RegisterOnce(p) => vec![SdkCall::RegisterOnce(p.clone())],
-        Action::Unregister(k) => vec![SdkCall::Unregister(k.clone())],
-        Action::PeopleSet(p) => vec![SdkCall::PeopleSet(p.clone())],
-        Action::PeopleSetOnce(p) => vec![SdkCall::PeopleSetOnce(p.clone())],
-        Action::TrackPageview(p) => vec![SdkCall::TrackPageview(p.clone())],
-        Action::OptOut => vec![SdkCall::OptOut],
-        Action::OptIn => vec![SdkCall::OptIn],
-        // P-VISIT: the same under every playbook.
+        Action::Sdk(call) => vec![call.clone()],
         Action::Visit(page) => {
             let mut properties = Map::new();
             properties.insert("page".into(), Value::String(page.clone()));

@@ -7,6 +7,7 @@
 
 use crate::model::Endpoint;
 use crate::scenario::{Action, Scenario, Step};
+use crate::sdk::SdkCall;
 use serde_json::{Map, Value};
 
 /// The `$schema` the playground gives a scenario that names none (a new one, or one opened
@@ -65,22 +66,22 @@ pub fn step_value(step: &Step) -> Value {
     }
     let s = |v: &str| Value::String(v.to_string());
     match &step.action {
-        Action::Track { event, properties } => {
+        Action::Sdk(SdkCall::Track { event, properties }) => {
             m.insert("track".into(), s(event));
             if !properties.is_empty() {
                 m.insert("properties".into(), Value::Object(properties.clone()));
             }
         }
-        Action::Identify(id) => {
+        Action::Sdk(SdkCall::Identify(id)) => {
             m.insert("identify".into(), s(id));
         }
-        Action::Alias { alias, original } => {
+        Action::Sdk(SdkCall::Alias { alias, original }) => {
             m.insert("alias".into(), s(alias));
             if let Some(o) = original {
                 m.insert("original".into(), s(o));
             }
         }
-        Action::Reset { device_id } => {
+        Action::Sdk(SdkCall::Reset { device_id }) => {
             let v = match device_id {
                 None => Value::Bool(true),
                 Some(id) => {
@@ -91,22 +92,22 @@ pub fn step_value(step: &Step) -> Value {
             };
             m.insert("reset".into(), v);
         }
-        Action::Register(p) => {
+        Action::Sdk(SdkCall::Register(p)) => {
             m.insert("register".into(), Value::Object(p.clone()));
         }
-        Action::RegisterOnce(p) => {
+        Action::Sdk(SdkCall::RegisterOnce(p)) => {
             m.insert("register_once".into(), Value::Object(p.clone()));
         }
-        Action::Unregister(k) => {
+        Action::Sdk(SdkCall::Unregister(k)) => {
             m.insert("unregister".into(), s(k));
         }
-        Action::PeopleSet(p) => {
+        Action::Sdk(SdkCall::PeopleSet(p)) => {
             m.insert("people_set".into(), Value::Object(p.clone()));
         }
-        Action::PeopleSetOnce(p) => {
+        Action::Sdk(SdkCall::PeopleSetOnce(p)) => {
             m.insert("people_set_once".into(), Value::Object(p.clone()));
         }
-        Action::TrackPageview(p) => {
+        Action::Sdk(SdkCall::TrackPageview(p)) => {
             let v = if p.is_empty() {
                 Value::Bool(true)
             } else {
@@ -114,10 +115,10 @@ pub fn step_value(step: &Step) -> Value {
             };
             m.insert("track_pageview".into(), v);
         }
-        Action::OptOut => {
+        Action::Sdk(SdkCall::OptOut) => {
             m.insert("opt_out".into(), Value::Bool(true));
         }
-        Action::OptIn => {
+        Action::Sdk(SdkCall::OptIn) => {
             m.insert("opt_in".into(), Value::Bool(true));
         }
         Action::Visit(page) => {

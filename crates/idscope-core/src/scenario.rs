@@ -7,6 +7,7 @@
 use crate::expect::Expect;
 use crate::model::Endpoint;
 pub use crate::sdk::DeviceSpec;
+pub use crate::sdk::SdkCall;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -45,27 +46,8 @@ pub struct Step {
 /// One step's action (docs/scenario-format.md §1 table).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Track {
-        event: String,
-        properties: Map<String, Value>,
-    },
-    Identify(String),
-    Alias {
-        alias: String,
-        original: Option<String>,
-    },
-    Reset {
-        device_id: Option<String>,
-    },
-    Register(Map<String, Value>),
-    RegisterOnce(Map<String, Value>),
-    Unregister(String),
-    PeopleSet(Map<String, Value>),
-    PeopleSetOnce(Map<String, Value>),
-    /// `track_pageview(properties)`.
-    TrackPageview(Map<String, Value>),
-    OptOut,
-    OptIn,
+    /// One SDK method call, as the step writes it (`track`, `identify`, `alias`, …).
+    Sdk(SdkCall),
     Visit(String),
     Signup(String),
     Login(String),
@@ -80,18 +62,7 @@ impl Action {
     /// The action's key in the file.
     pub fn key(&self) -> &'static str {
         match self {
-            Action::Track { .. } => "track",
-            Action::Identify(_) => "identify",
-            Action::Alias { .. } => "alias",
-            Action::Reset { .. } => "reset",
-            Action::Register(_) => "register",
-            Action::RegisterOnce(_) => "register_once",
-            Action::Unregister(_) => "unregister",
-            Action::PeopleSet(_) => "people_set",
-            Action::PeopleSetOnce(_) => "people_set_once",
-            Action::TrackPageview(_) => "track_pageview",
-            Action::OptOut => "opt_out",
-            Action::OptIn => "opt_in",
+            Action::Sdk(call) => call.key(),
             Action::Visit(_) => "visit",
             Action::Signup(_) => "signup",
             Action::Login(_) => "login",
@@ -553,22 +524,22 @@ impl Step {
         if let Some(event) = raw.track {
             found.push((
                 "track",
-                Action::Track {
+                Action::Sdk(SdkCall::Track {
                     event,
                     properties: raw.properties.clone().unwrap_or_default(),
-                },
+                }),
             ));
         }
         if let Some(id) = raw.identify {
-            found.push(("identify", Action::Identify(id)));
+            found.push(("identify", Action::Sdk(SdkCall::Identify(id))));
         }
         if let Some(alias) = raw.alias {
             found.push((
                 "alias",
-                Action::Alias {
+                Action::Sdk(SdkCall::Alias {
                     alias,
                     original: raw.original.clone(),
-                },
+                }),
             ));
         }
         if let Some(r) = raw.reset {
@@ -584,22 +555,22 @@ impl Step {
                 }
                 ResetValue::Pinned(p) => Some(p.device_id),
             };
-            found.push(("reset", Action::Reset { device_id }));
+            found.push(("reset", Action::Sdk(SdkCall::Reset { device_id })));
         }
         if let Some(p) = raw.register {
-            found.push(("register", Action::Register(p)));
+            found.push(("register", Action::Sdk(SdkCall::Register(p))));
         }
         if let Some(p) = raw.register_once {
-            found.push(("register_once", Action::RegisterOnce(p)));
+            found.push(("register_once", Action::Sdk(SdkCall::RegisterOnce(p))));
         }
         if let Some(k) = raw.unregister {
-            found.push(("unregister", Action::Unregister(k)));
+            found.push(("unregister", Action::Sdk(SdkCall::Unregister(k))));
         }
         if let Some(p) = raw.people_set {
-            found.push(("people_set", Action::PeopleSet(p)));
+            found.push(("people_set", Action::Sdk(SdkCall::PeopleSet(p))));
         }
         if let Some(p) = raw.people_set_once {
-            found.push(("people_set_once", Action::PeopleSetOnce(p)));
+            found.push(("people_set_once", Action::Sdk(SdkCall::PeopleSetOnce(p))));
         }
         if let Some(v) = raw.track_pageview {
             let props = match v {
@@ -612,11 +583,11 @@ impl Step {
                 }
                 PageviewValue::Properties(p) => p,
             };
-            found.push(("track_pageview", Action::TrackPageview(props)));
+            found.push(("track_pageview", Action::Sdk(SdkCall::TrackPageview(props))));
         }
         for (key, flag, action) in [
-            ("opt_out", raw.opt_out, Action::OptOut),
-            ("opt_in", raw.opt_in, Action::OptIn),
+            ("opt_out", raw.opt_out, Action::Sdk(SdkCall::OptOut)),
+            ("opt_in", raw.opt_in, Action::Sdk(SdkCall::OptIn)),
         ] {
             if let Some(LogoutValue(flag)) = flag {
                 if !flag {

@@ -22,6 +22,7 @@ use idscope_core::expect::{Expect, Outcome};
 use idscope_core::model::Mode;
 use idscope_core::run::{Run, RunConfig};
 use idscope_core::scenario::{Action as StepAction, Scenario};
+use idscope_core::sdk::SdkCall;
 use std::collections::BTreeSet;
 
 /// The outcome a finished run ends with, as `expect` writes it (no `source`, no `why`).
@@ -68,9 +69,9 @@ fn pinned_ids(s: &Scenario) -> BTreeSet<String> {
         }
     }
     for step in &s.steps {
-        if let StepAction::Reset {
+        if let StepAction::Sdk(SdkCall::Reset {
             device_id: Some(id),
-        } = &step.action
+        }) = &step.action
         {
             out.insert(id.clone());
         }

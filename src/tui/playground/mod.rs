@@ -20,6 +20,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use idscope_core::atomic::WriteError;
 use idscope_core::model::Endpoint;
 use idscope_core::scenario::{Action as StepAction, DeviceSpec, Scenario, Step};
+use idscope_core::sdk::SdkCall;
 use serde_json::{json, Map};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -207,13 +208,15 @@ pub fn candidates(s: &Scenario, kind: &str) -> Vec<String> {
     for step in &s.steps {
         match (&step.action, kind) {
             (StepAction::Visit(p), "visit") => add(p),
-            (StepAction::Track { event, .. }, "track") => add(event),
+            (StepAction::Sdk(SdkCall::Track { event, .. }), "track") => add(event),
             (
-                StepAction::Signup(u) | StepAction::Login(u) | StepAction::Identify(u),
+                StepAction::Signup(u)
+                | StepAction::Login(u)
+                | StepAction::Sdk(SdkCall::Identify(u)),
                 "signup" | "login" | "identify" | "alias" | "send",
             ) => add(u),
             (
-                StepAction::Alias { alias, original },
+                StepAction::Sdk(SdkCall::Alias { alias, original }),
                 "signup" | "login" | "identify" | "alias" | "send",
             ) => {
                 add(alias);
@@ -235,16 +238,16 @@ pub fn make_step(kind: &str, device: Option<String>, text: &str) -> Step {
         "signup" => StepAction::Signup(t),
         "login" => StepAction::Login(t),
         "logout" => StepAction::Logout,
-        "track" => StepAction::Track {
+        "track" => StepAction::Sdk(SdkCall::Track {
             event: t,
             properties: Map::new(),
-        },
-        "identify" => StepAction::Identify(t),
-        "alias" => StepAction::Alias {
+        }),
+        "identify" => StepAction::Sdk(SdkCall::Identify(t)),
+        "alias" => StepAction::Sdk(SdkCall::Alias {
             alias: t,
             original: None,
-        },
-        "reset" => StepAction::Reset { device_id: None },
+        }),
+        "reset" => StepAction::Sdk(SdkCall::Reset { device_id: None }),
         _ => StepAction::Send {
             payloads: vec![json!({ "event": SEND_EVENT, "properties": { "distinct_id": t } })],
             endpoint: Endpoint::Track,
@@ -369,9 +372,9 @@ pub fn value(step: &Step) -> Option<&str> {
         StepAction::Visit(v)
         | StepAction::Signup(v)
         | StepAction::Login(v)
-        | StepAction::Identify(v) => Some(v),
-        StepAction::Track { event, .. } => Some(event),
-        StepAction::Alias { alias, .. } => Some(alias),
+        | StepAction::Sdk(SdkCall::Identify(v)) => Some(v),
+        StepAction::Sdk(SdkCall::Track { event, .. }) => Some(event),
+        StepAction::Sdk(SdkCall::Alias { alias, .. }) => Some(alias),
         StepAction::Send { payloads, endpoint } => send_distinct_id(payloads, *endpoint),
         _ => None,
     }
@@ -1068,17 +1071,17 @@ pub fn edit_target(step: &Step, k: usize) -> Result<EditTarget, String> {
     let mut kept = Vec::new();
     let mut fixed_kind = None;
     match &step.action {
-        StepAction::Track { properties, .. } if !properties.is_empty() => {
+        StepAction::Sdk(SdkCall::Track { properties, .. }) if !properties.is_empty() => {
             kept.push("its properties".to_string());
             fixed_kind = Some("its properties".to_string());
         }
-        StepAction::Alias {
+        StepAction::Sdk(SdkCall::Alias {
             original: Some(o), ..
-        } => {
+        }) => {
             kept.push(format!("original {}", idscope_core::text::quoted(o)));
             fixed_kind = Some("its original".to_string());
         }
-        StepAction::Reset { device_id: Some(_) } => {
+        StepAction::Sdk(SdkCall::Reset { device_id: Some(_) }) => {
             kept.push("its pinned device_id".to_string());
             fixed_kind = Some("its pinned device_id".to_string());
         }
@@ -1175,17 +1178,19 @@ fn finish_edit(app: &mut App, mut p: AddPrompt) -> Vec<Effect> {
     // What the prompt does not show stays as it was.
     match (&mut new.action, &old.action) {
         (
-            StepAction::Track { properties, .. },
-            StepAction::Track {
+            StepAction::Sdk(SdkCall::Track { properties, .. }),
+            StepAction::Sdk(SdkCall::Track {
                 properties: kept, ..
-            },
+            }),
         ) => properties.clone_from(kept),
-        (StepAction::Alias { original, .. }, StepAction::Alias { original: kept, .. }) => {
-            original.clone_from(kept)
-        }
-        (StepAction::Reset { device_id }, StepAction::Reset { device_id: kept }) => {
-            device_id.clone_from(kept)
-        }
+        (
+            StepAction::Sdk(SdkCall::Alias { original, .. }),
+            StepAction::Sdk(SdkCall::Alias { original: kept, .. }),
+        ) => original.clone_from(kept),
+        (
+            StepAction::Sdk(SdkCall::Reset { device_id }),
+            StepAction::Sdk(SdkCall::Reset { device_id: kept }),
+        ) => device_id.clone_from(kept),
         (
             StepAction::Send { payloads, endpoint },
             StepAction::Send {

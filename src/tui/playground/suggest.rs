@@ -8,6 +8,7 @@ use super::make_step;
 use crate::tui::app::App;
 use idscope_core::model::Mode;
 use idscope_core::scenario::{Action as StepAction, Step};
+use idscope_core::sdk::SdkCall;
 use std::collections::BTreeMap;
 
 /// A trap at the cursor, and the step that would show it.
@@ -37,7 +38,9 @@ pub fn suggestion(app: &App) -> Option<Suggestion> {
                 .enumerate()
                 .rev()
                 .find_map(|(i, s)| match &s.action {
-                    StepAction::Alias { alias, .. } => Some((i + 1, s, alias.clone())),
+                    StepAction::Sdk(SdkCall::Alias { alias, .. }) => {
+                        Some((i + 1, s, alias.clone()))
+                    }
                     _ => None,
                 })
         {
@@ -82,7 +85,10 @@ pub fn suggestion(app: &App) -> Option<Suggestion> {
     let mut who: BTreeMap<&str, &str> = BTreeMap::new();
     let mut users: Vec<&str> = Vec::new();
     for s in &app.scenario.steps {
-        if let StepAction::Signup(u) | StepAction::Login(u) | StepAction::Identify(u) = &s.action {
+        if let StepAction::Signup(u)
+        | StepAction::Login(u)
+        | StepAction::Sdk(SdkCall::Identify(u)) = &s.action
+        {
             if !users.contains(&u.as_str()) {
                 users.push(u);
             }
@@ -93,10 +99,12 @@ pub fn suggestion(app: &App) -> Option<Suggestion> {
             continue;
         };
         match &s.action {
-            StepAction::Signup(u) | StepAction::Login(u) | StepAction::Identify(u) => {
+            StepAction::Signup(u)
+            | StepAction::Login(u)
+            | StepAction::Sdk(SdkCall::Identify(u)) => {
                 who.insert(d, u);
             }
-            StepAction::Logout | StepAction::Reset { .. } => {
+            StepAction::Logout | StepAction::Sdk(SdkCall::Reset { .. }) => {
                 who.remove(d);
             }
             _ => {}

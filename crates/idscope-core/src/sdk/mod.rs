@@ -102,6 +102,24 @@ impl fmt::Display for SdkCall {
 }
 
 impl SdkCall {
+    /// The call's key in a scenario file (`track`, `people_set`, `opt_out`, …).
+    pub fn key(&self) -> &'static str {
+        match self {
+            SdkCall::Track { .. } => "track",
+            SdkCall::Identify(_) => "identify",
+            SdkCall::Alias { .. } => "alias",
+            SdkCall::Reset { .. } => "reset",
+            SdkCall::Register(_) => "register",
+            SdkCall::RegisterOnce(_) => "register_once",
+            SdkCall::Unregister(_) => "unregister",
+            SdkCall::PeopleSet(_) => "people_set",
+            SdkCall::PeopleSetOnce(_) => "people_set_once",
+            SdkCall::TrackPageview(_) => "track_pageview",
+            SdkCall::OptOut => "opt_out",
+            SdkCall::OptIn => "opt_in",
+        }
+    }
+
     /// The call as a JavaScript method name and arguments (`("people.set", [{…}])`), as
     /// the conformance harness replays it against the real SDK.
     pub fn js(&self) -> (&'static str, Vec<Value>) {
