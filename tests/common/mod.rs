@@ -70,3 +70,27 @@ pub fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
     }
     out
 }
+
+/// A set of ids, for comparing clusters.
+pub fn set(ids: &[&str]) -> std::collections::BTreeSet<String> {
+    ids.iter().map(|s| s.to_string()).collect()
+}
+
+/// Every cluster's member set, from `run --format json` output.
+pub fn member_sets(
+    out: &serde_json::Value,
+) -> std::collections::BTreeSet<std::collections::BTreeSet<String>> {
+    out["clusters"]
+        .as_array()
+        .expect("clusters")
+        .iter()
+        .map(|c| {
+            c["members"]
+                .as_array()
+                .expect("members")
+                .iter()
+                .map(|m| m.as_str().expect("member id").to_string())
+                .collect()
+        })
+        .collect()
+}

@@ -2,11 +2,11 @@
 //! one test each, named after the rule they test. Mostly raw payloads (`send` steps), so the checks
 //! exercise the resolvers directly, independent of the SDK emulator.
 
+use crate::common::{member_sets, set};
 use idscope_core::model::{Knobs, Mode};
 use idscope_core::output::run_json;
 use idscope_core::run::{Run, RunConfig};
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
 
 const D1: &str = "11111111-1111-4111-8111-111111111111";
 const D2: &str = "22222222-2222-4222-8222-222222222222";
@@ -39,28 +39,10 @@ fn ev(out: &Value, i: usize) -> &Value {
     &out["events"][i]
 }
 
-fn clusters(out: &Value) -> BTreeSet<BTreeSet<String>> {
-    out["clusters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            c["members"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m.as_str().unwrap().to_string())
-                .collect()
-        })
-        .collect()
-}
-
-fn set(ids: &[&str]) -> BTreeSet<String> {
-    ids.iter().map(|s| s.to_string()).collect()
-}
-
 fn together(out: &Value, a: &str, b: &str) -> bool {
-    clusters(out).iter().any(|c| c.contains(a) && c.contains(b))
+    member_sets(out)
+        .iter()
+        .any(|c| c.contains(a) && c.contains(b))
 }
 
 /// `$identify` with the HTTP-reference vocabulary.
@@ -88,7 +70,7 @@ fn s_link_check1_device_linked_to_another_user() {
     assert_eq!(second["reason"], "errAnonDistinctIdAssignedAlready");
     assert_eq!(second["rule"], "S-LINK");
     assert_eq!(
-        clusters(&out),
+        member_sets(&out),
         [set(&["$device:D1", "U1"]), set(&["U2"])].into()
     );
 }
@@ -104,7 +86,7 @@ fn s_did_check2_user_id_only_event() {
     assert_eq!(e["final_distinct_id"], "U3");
     assert_eq!(e["effect"], "none", "no link");
     assert_eq!(e["reason"], Value::Null);
-    assert_eq!(clusters(&out), [set(&["U3"])].into());
+    assert_eq!(member_sets(&out), [set(&["U3"])].into());
 }
 
 #[test]
@@ -130,7 +112,7 @@ fn s_did_check3_legacy_style_distinct_id() {
         "user \"D1\", not device D1"
     );
     assert_eq!(
-        clusters(&out),
+        member_sets(&out),
         [set(&["$device:D1", "U1"]), set(&["D1"])].into()
     );
 }
@@ -151,7 +133,7 @@ fn s_ignore_check4_merge_events_ignored() {
     assert_eq!(ev(&out, 2)["effect"], "ignored");
     assert_eq!(ev(&out, 2)["rule"], "S-IGNORE");
     assert!(!together(&out, "U1", "U2"));
-    assert_eq!(clusters(&out), [set(&["U1"]), set(&["U2"])].into());
+    assert_eq!(member_sets(&out), [set(&["U1"]), set(&["U2"])].into());
 }
 
 #[test]
@@ -225,7 +207,7 @@ fn o_limit_check9_cluster_limit() {
     ));
     steps.push(identify(D1, "big"));
     let out = run(Mode::Original, Value::Array(steps));
-    let big = clusters(&out)
+    let big = member_sets(&out)
         .into_iter()
         .find(|c| c.contains("big"))
         .unwrap();
@@ -268,7 +250,7 @@ fn o_merge_check10_wrong_endpoint() {
     assert!(!together(&out, "U1", "U2"));
     let out = run(Mode::Original, json!([import("$merge", merge)]));
     assert_eq!(ev(&out, 0)["effect"], "merged");
-    assert_eq!(clusters(&out), [set(&["U1", "U2"])].into());
+    assert_eq!(member_sets(&out), [set(&["U1", "U2"])].into());
 }
 
 #[test]
@@ -337,7 +319,7 @@ fn l_event_check12_second_anonymous_device() {
     assert_eq!(ev(&out, 4)["final_distinct_id"], d1);
     assert!(together(&out, &d1, "U"));
     assert!(!together(&out, &d2, "U"));
-    assert!(clusters(&out).contains(&set(&[&d2])));
+    assert!(member_sets(&out).contains(&set(&[&d2])));
     // The same through the SDK emulator and the Legacy playbook.
     let out = run(
         Mode::Legacy,

@@ -1,6 +1,7 @@
 //! The bundled scenario library (`scenarios/`): every scenario parses, states an outcome for
 //! every mode and passes `idscope check`; the JSON Schema stays in sync with the parser.
 
+use crate::common::set;
 use idscope::bundled::{BUNDLED, SCHEMA};
 use idscope_core::expect::{Expect, Failure, Outcome, Source, Variant};
 use idscope_core::model::{GuidCheck, Knobs, Mode};
@@ -40,10 +41,6 @@ fn keys(v: &Value) -> BTreeSet<String> {
         .keys()
         .cloned()
         .collect()
-}
-
-fn set(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| s.to_string()).collect()
 }
 
 /// `$defs/<name>` of the schema.
