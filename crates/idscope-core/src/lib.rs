@@ -33,6 +33,7 @@ pub mod atomic;
 pub mod check;
 pub mod expect;
 pub mod explain;
+pub mod export_index;
 pub mod export;
 pub mod gen;
 pub mod graph;

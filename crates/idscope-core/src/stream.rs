@@ -103,18 +103,23 @@ impl Stream {
         self.stored_counts.reserve(ids);
     }
 
+    pub fn knobs(&self) -> Knobs {
+        self.opts.knobs
+    }
+
     pub fn resolver(&self) -> &Resolver {
         &self.resolver
     }
 
-    /// Feeds one event's identity fields (its `index` must be the count of events so far).
+    /// Feeds one event's identity fields (its `index` is set to the count of events so far)
+    /// and gives its verdict; None when `dedupe` dropped it as a repeat.
     pub fn feed_incoming(
         &mut self,
         line_no: usize,
         mut incoming: Incoming,
         time: Option<f64>,
         insert_id: Option<&str>,
-    ) {
+    ) -> Option<Verdict> {
         if self.opts.dedupe {
             let mut h = std::collections::hash_map::DefaultHasher::new();
             incoming.event.hash(&mut h);
@@ -123,7 +128,7 @@ impl Stream {
             insert_id.hash(&mut h);
             if !self.seen.insert(h.finish()) {
                 self.duplicates += 1;
-                return;
+                return None;
             }
         }
         if let Some(t) = time {
@@ -160,8 +165,9 @@ impl Stream {
             self.stored_counts[i] += 1;
         }
         if self.opts.keep_verdicts {
-            self.verdicts.push((line_no, verdict));
+            self.verdicts.push((line_no, verdict.clone()));
         }
+        Some(verdict)
     }
 
     /// The clusters at the end, with their event counts, by canonical id. Grouped by
@@ -271,20 +277,10 @@ impl Stream {
         } else {
             Vec::new()
         };
-        // Phantom users: bare ids stored as users whose `$device:` form is also known (the
-        // SDK sent them as a device).
+        // Phantom users (S-DID).
         let mut scratch = String::new();
         let mut phantoms: Vec<&str> = (0..h.len() as u32)
-            .filter(|&id| {
-                let name = h.name(id);
-                if h.flags(id) & flag::STORED == 0 || name.starts_with("$device:") {
-                    return false;
-                }
-                scratch.clear();
-                scratch.push_str("$device:");
-                scratch.push_str(name);
-                h.lookup(&scratch).is_some()
-            })
+            .filter(|&id| self.is_phantom(id, &mut scratch))
             .map(|id| h.name(id))
             .collect();
         phantoms.sort_unstable();
@@ -327,6 +323,21 @@ impl Stream {
                 clusters_at_limit,
             },
         }
+    }
+
+    /// Whether `id` is a suspected phantom user: a bare id stored as a user whose `$device:`
+    /// form is also known (the SDK sent it as a device; [`PHANTOM_WHY`]). `scratch` is reused
+    /// across calls, since this runs over every id.
+    pub fn is_phantom(&self, id: IdRef, scratch: &mut String) -> bool {
+        let h = self.resolver.history();
+        let name = h.name(id);
+        if h.flags(id) & flag::STORED == 0 || name.starts_with("$device:") {
+            return false;
+        }
+        scratch.clear();
+        scratch.push_str("$device:");
+        scratch.push_str(name);
+        h.lookup(scratch).is_some()
     }
 
     /// `distinct_id,resolved_distinct_id` rows for every id at the end (sorted).
@@ -447,7 +458,7 @@ pub struct Phantoms<'a> {
     pub why: &'static str,
 }
 
-const PHANTOM_WHY: &str = "bare ids stored as users that also appear as a $device_id: a server or CDP sent a device id as distinct_id (S-DID)";
+pub const PHANTOM_WHY: &str = "bare ids stored as users that also appear as a $device_id: a server or CDP sent a device id as distinct_id (S-DID)";
 
 /// Cluster-size buckets: (largest size in the bucket, label).
 const BUCKETS: [(u64, &str); 8] = [
@@ -491,7 +502,7 @@ fn effect_index(e: Effect) -> usize {
 /// first [`KEEP_BAD_LINES`] kept with their messages).
 impl ingest::Sink for Stream {
     fn event(&mut self, e: ingest::Event<'_>) -> Control {
-        self.feed_incoming(e.line, e.incoming, e.time, e.insert_id);
+        let _ = self.feed_incoming(e.line, e.incoming, e.time, e.insert_id);
         Control::Continue
     }
 

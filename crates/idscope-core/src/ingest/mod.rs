@@ -121,6 +121,28 @@ pub enum Bytes {
     Owned(Vec<u8>),
 }
 
+impl Bytes {
+    /// Delivers every event (JSONL or a JSON array; a byte-order mark is skipped); `name`
+    /// stands for the input in errors. A mapped file's pages are released as they are
+    /// delivered, so a reader that goes over it again and again stays small in memory.
+    pub fn feed(&self, name: &str, sink: &mut dyn Sink) -> Result<bool, Error> {
+        match self {
+            Bytes::Mapped(map) => {
+                let skipped = (map.len() - body(map).len()) as u64;
+                let mut release = Release { map, done: 0 };
+                let mut on_done = |r: std::ops::Range<u64>| release.upto(r.end + skipped);
+                feed_body(name, body(map), sink, Some(&mut on_done))
+            }
+            Bytes::Owned(v) => feed_bytes(name, v, sink),
+        }
+    }
+
+    /// The text after a byte-order mark (offsets of [`Event::offset`] count from here).
+    pub fn body(&self) -> &[u8] {
+        body(self)
+    }
+}
+
 impl std::ops::Deref for Bytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
@@ -237,12 +259,7 @@ impl Input {
     pub fn feed(self, sink: &mut dyn Sink) -> Result<bool, Error> {
         let name = self.name;
         match self.body {
-            Body::Mapped(map) => {
-                let skipped = (map.len() - body(&map).len()) as u64;
-                let mut release = Release { map: &map, done: 0 };
-                let mut on_done = |r: std::ops::Range<u64>| release.upto(r.end + skipped);
-                feed_body(&name, body(&map), sink, Some(&mut on_done))
-            }
+            Body::Mapped(map) => Bytes::Mapped(map).feed(&name, sink),
             Body::Stream(mut reader) => {
                 let head = reader.fill_buf().map_err(|error| Error::Read {
                     name: name.clone(),
