@@ -18,8 +18,9 @@ pub struct ResolveArgs {
     /// The project's identity mode.
     #[arg(long, value_parser = choice::<Mode>())]
     mode: Mode,
-    #[arg(long, default_value = "json", value_parser = choice::<Format>())]
-    format: Format,
+    /// What to print [default: text when stdout is a terminal, json otherwise].
+    #[arg(long, value_parser = choice::<Format>())]
+    format: Option<Format>,
     /// Drop repeats of (event, time, distinct_id, $insert_id), as Mixpanel does at query time.
     #[arg(long)]
     dedupe: bool,
@@ -105,14 +106,24 @@ fn progress(total: Option<u64>) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-/// The resolver as `resolve` feeds it: bad lines reported (the first 20, or the first one
-/// fatally with `--strict`), progress shown, lines kept for `resolved-jsonl`.
+/// Bad lines reported one by one; the rest are counted.
+const SHOW_BAD_LINES: usize = 20;
+
+/// The resolver as `resolve` feeds it: bad lines kept for the report (the first 20, or the
+/// first one fatally with `--strict`), progress shown, lines kept for `resolved-jsonl`.
 struct Resolving<'a> {
     stream: Stream,
     name: &'a str,
     strict: bool,
-    /// Bad lines printed so far.
-    shown: usize,
+    /// Warnings for the first bad lines, printed once reading is over (not under the
+    /// progress bar, and not at all when no line was an event: one error says it then).
+    warnings: Vec<String>,
+    /// Lines of the input, events read from them (before `--dedupe`) and bad lines.
+    lines: u64,
+    events: u64,
+    bad: u64,
+    /// The first bad line (line number, message), for the closing count.
+    first_bad: Option<(usize, String)>,
     bar: Option<indicatif::ProgressBar>,
     /// (line number, text) of every event, for `resolved-jsonl`.
     kept: Option<Vec<(usize, String)>>,
@@ -123,28 +134,33 @@ impl Sink for Resolving<'_> {
         if let Some(kept) = &mut self.kept {
             kept.push((e.line, e.text.to_string()));
         }
+        self.events += 1;
         self.stream.event(e)
     }
 
     fn bad(&mut self, bad: &BadLine) -> Control {
         self.stream.bad(bad);
+        self.bad += 1;
+        if self.first_bad.is_none() {
+            self.first_bad = Some((bad.line, bad.message.clone()));
+        }
         let file = visible(self.name);
         if self.strict {
             eprintln!("error: {file}:{}: {}", bad.line, visible(&bad.message));
             return Control::Stop;
         }
-        if self.shown < 20 {
-            eprintln!(
+        if self.warnings.len() < SHOW_BAD_LINES {
+            self.warnings.push(format!(
                 "warning: {file}:{}: {} (skipped)",
                 bad.line,
                 visible(&bad.message)
-            );
-            self.shown += 1;
+            ));
         }
         Control::Continue
     }
 
     fn lines(&mut self, count: u64) {
+        self.lines += count;
         self.stream.lines(count);
     }
 
@@ -157,6 +173,38 @@ impl Sink for Resolving<'_> {
     fn expect_bytes(&mut self, bytes: u64) {
         self.stream.expect_bytes(bytes);
     }
+}
+
+/// Says how many lines were malformed, with the first one's message. An input whose lines
+/// were all malformed (not JSON at all: the wrong file, binary data) is refused with exit 2
+/// rather than summarised as an export of nobody; an input without lines is an empty
+/// export and fine.
+fn report_bad_lines(sink: &Resolving<'_>) -> Option<i32> {
+    let (line, message) = sink.first_bad.as_ref()?;
+    let file = visible(sink.name);
+    let first = format!("first: line {line}: {}", visible(message));
+    if sink.events == 0 {
+        eprintln!(
+            "error: {file}: no line is an event: {} of {} malformed; {first}",
+            sink.bad,
+            plural(sink.lines, "line", "lines")
+        );
+        return Some(EXIT_INVALID);
+    }
+    for w in &sink.warnings {
+        eprintln!("{w}");
+    }
+    eprintln!(
+        "warning: {file}: {} of {} malformed and skipped; {first}",
+        sink.bad,
+        plural(sink.lines, "line", "lines")
+    );
+    None
+}
+
+/// "1 line", "3 lines".
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 pub fn resolve(args: ResolveArgs) -> i32 {
@@ -172,7 +220,13 @@ pub fn resolve(args: ResolveArgs) -> i32 {
             return EXIT_INVALID;
         }
     };
-    let keep_lines = args.format == Format::ResolvedJsonl;
+    // Text for a person at a terminal; JSON for a pipe or a file, so scripts keep working.
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Text
+    } else {
+        Format::Json
+    });
+    let keep_lines = format == Format::ResolvedJsonl;
     let name = input.name().to_string();
     let mut sink = Resolving {
         stream: Stream::new(StreamOptions {
@@ -183,7 +237,11 @@ pub fn resolve(args: ResolveArgs) -> i32 {
         }),
         name: &name,
         strict: args.strict,
-        shown: 0,
+        warnings: Vec::new(),
+        lines: 0,
+        events: 0,
+        bad: 0,
+        first_bad: None,
         bar: progress(input.size()),
         kept: keep_lines.then(Vec::new),
     };
@@ -198,16 +256,12 @@ pub fn resolve(args: ResolveArgs) -> i32 {
     if let Some(b) = sink.bar.take() {
         b.finish_and_clear();
     }
-    let stream = sink.stream;
-    if stream.bad_line_count as usize > sink.shown {
-        eprintln!(
-            "warning: {} malformed line(s) skipped in {} ({} shown)",
-            stream.bad_line_count,
-            visible(&name),
-            sink.shown
-        );
+    if let Some(code) = report_bad_lines(&sink) {
+        return code;
     }
-    let text = match args.format {
+    let stream = sink.stream;
+    let text = match format {
+        Format::Text => idscope_core::report::summary_text(&stream.summary(args.top), &name),
         Format::Json => {
             let mut s =
                 serde_json::to_string_pretty(&stream.summary(args.top)).expect("JSON serializes");

@@ -2,6 +2,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod text;
 
 use idscope_core::model::{Knobs, Mode};
 use idscope_core::run::{Run, RunConfig};

@@ -12,6 +12,9 @@ use std::hash::{Hash, Hasher};
 /// What `idscope resolve` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
+    /// The summary for a person at a terminal (`report::summary_text`); the CLI's default
+    /// when stdout is a terminal.
+    Text,
     #[default]
     Json,
     MappingCsv,
@@ -19,9 +22,15 @@ pub enum Format {
 }
 
 impl Choice for Format {
-    const ALL: &'static [Format] = &[Format::Json, Format::MappingCsv, Format::ResolvedJsonl];
+    const ALL: &'static [Format] = &[
+        Format::Text,
+        Format::Json,
+        Format::MappingCsv,
+        Format::ResolvedJsonl,
+    ];
     fn name(self) -> &'static str {
         match self {
+            Format::Text => "text",
             Format::Json => "json",
             Format::MappingCsv => "mapping-csv",
             Format::ResolvedJsonl => "resolved-jsonl",
@@ -29,6 +38,7 @@ impl Choice for Format {
     }
     fn help(self) -> &'static str {
         match self {
+            Format::Text => "the summary to read, with what each failure code means",
             Format::Json => "a summary: users, failures by code, cluster sizes, suspects",
             Format::MappingCsv => "distinct_id,resolved_distinct_id for every id",
             Format::ResolvedJsonl => "each event with its final distinct_id and verdict",
@@ -101,6 +111,11 @@ impl Stream {
         let ids = (bytes / 1536).min(1 << 24);
         self.resolver.reserve(ids);
         self.stored_counts.reserve(ids);
+    }
+
+    /// Placeholder ids met (G-INVALID) and how many events carried each.
+    pub fn junk_ids(&self) -> &BTreeMap<String, u64> {
+        &self.junk
     }
 
     pub fn knobs(&self) -> Knobs {

@@ -55,6 +55,19 @@ pub fn rfc3339(t: f64) -> String {
         .unwrap_or_else(|| t.to_string())
 }
 
+/// `1234567` → `1,234,567`: counts a person reads.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A byte count for people, in 1024-based units: "512 B", "200.0 KB", "333.3 MB". Every
 /// message that states a size uses this one.
 pub fn human_size(bytes: u64) -> String {
@@ -107,6 +120,14 @@ fn levenshtein(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
     use super::*;
 
     #[test]

@@ -28,6 +28,7 @@ pub mod reason {
     pub const ALIAS_CYCLE: &str = "errAliasCycle";
     /// The simulator's own code (O-MERGE).
     pub const MERGE_REQUIRES_IMPORT: &str = "mergeRequiresImport";
+    /// The simulator's own code (G-INVALID): Mixpanel's 400 names none.
     pub const INVALID_DISTINCT_ID: &str = "invalidDistinctId";
     /// The simulator's own code: an identity event lacks the ids it needs.
     pub const INVALID_PAYLOAD: &str = "invalidPayload";
