@@ -4,6 +4,7 @@
 mod common;
 mod export_cmds;
 mod scenario_cmds;
+mod user_cmd;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use common::{KnobArgs, EXIT_INVALID, EXIT_OK};
@@ -50,6 +51,8 @@ enum Command {
     Resolve(export_cmds::ResolveArgs),
     /// Write a realistic synthetic export (deterministic per seed).
     Gen(export_cmds::GenArgs),
+    /// Write one user of a real export as a scenario file, to open in the explorer.
+    ExportUser(user_cmd::ExportUserArgs),
     /// Start the explorer on a new, empty scenario with one device (the playground).
     New,
     /// Print the JSON Schema of the scenario format (also shipped as scenarios/scenario.schema.json).
@@ -109,6 +112,7 @@ pub fn main() -> i32 {
         Some(Command::Export(args)) => scenario_cmds::export(args),
         Some(Command::Resolve(args)) => export_cmds::resolve(args),
         Some(Command::Gen(args)) => export_cmds::gen(args),
+        Some(Command::ExportUser(args)) => user_cmd::export_user(args),
         Some(Command::New) => new_scenario(cli.mouse, cli.clipboard, cli.knobs.knobs()),
         None => explore(cli.path, cli.mouse, cli.clipboard, cli.knobs.knobs()),
     }

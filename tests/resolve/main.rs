@@ -2,6 +2,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod export_user;
 mod text;
 
 use idscope_core::model::{Knobs, Mode};

@@ -53,6 +53,7 @@ pub mod scenario;
 pub mod sdk;
 pub mod stream;
 pub mod text;
+pub mod user_scenario;
 
 pub use model::{Effect, Endpoint, Knobs, Mode};
 pub use run::{Run, RunConfig};

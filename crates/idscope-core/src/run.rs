@@ -318,10 +318,19 @@ impl Run {
             .into_iter()
             .map(|(name, d)| (name, d.device_ids().to_vec()))
             .collect();
-        let device_names = device_ids
+        let mut device_names: HashMap<String, String> = device_ids
             .iter()
             .flat_map(|(name, ids)| ids.iter().map(move |d| (d.clone(), name.clone())))
             .collect();
+        // A declared device that makes no call still names its pinned id: a scenario of raw
+        // `send`s (a user taken from an export) names the devices its events carry.
+        for (name, spec) in &scenario.devices {
+            if let Some(id) = &spec.device_id {
+                device_names
+                    .entry(id.clone())
+                    .or_insert_with(|| name.clone());
+            }
+        }
         Run {
             scenario: scenario.name.clone(),
             config,
