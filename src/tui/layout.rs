@@ -213,3 +213,56 @@ mod tests {
         assert!(!areas(Rect::new(0, 0, 100, 30)).stacked);
     }
 }
+
+/// Where the export view's parts go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExportAreas {
+    pub header: Rect,
+    /// The summary pane, when it shows: beside the list from [`EXPORT_SIDE_BY_SIDE`]
+    /// columns on, else instead of it while it has the focus.
+    pub summary: Option<Rect>,
+    /// The users list, or the open timeline (which takes the whole body).
+    pub list: Rect,
+    pub body: Rect,
+    pub status: Rect,
+    pub too_small: bool,
+}
+
+/// From this width on, the export view's summary sits beside the users list.
+pub const EXPORT_SIDE_BY_SIDE: u16 = 110;
+/// The summary pane's width beside the list.
+const SUMMARY_WIDTH: u16 = 46;
+
+/// The export view's areas; `summary_focused`: the summary has the keys (narrow terminals
+/// then show it instead of the list).
+pub fn export_areas(full: Rect, summary_focused: bool) -> ExportAreas {
+    if full.width < MIN_WIDTH || full.height < MIN_HEIGHT {
+        return ExportAreas {
+            too_small: true,
+            ..ExportAreas::default()
+        };
+    }
+    let [header, body, status] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(full);
+    let (summary, list) = if full.width >= EXPORT_SIDE_BY_SIDE {
+        let [s, l] =
+            Layout::horizontal([Constraint::Length(SUMMARY_WIDTH), Constraint::Min(0)]).areas(body);
+        (Some(s), l)
+    } else if summary_focused {
+        (Some(body), body)
+    } else {
+        (None, body)
+    };
+    ExportAreas {
+        header,
+        summary,
+        list,
+        body,
+        status,
+        too_small: false,
+    }
+}

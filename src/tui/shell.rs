@@ -4,15 +4,17 @@
 //! and on panic.
 //!
 //! Screens stay pure: their `update` returns [`Effect`]s and the loop carries them out —
-//! copies, file writes, reload polls and heavy jobs — then hands back what came of each as
-//! an [`Outcome`]. [`settle`] does the part that needs no terminal, so tests drive screens
+//! copies, file writes, reload polls and heavy jobs (on threads of their own, so the screen
+//! stays live) — then hands back what came of each as an [`Outcome`]. [`settle`] does the part that needs no terminal, so tests drive screens
 //! through the same code path as the loop.
 
+use super::export_view::Resolved;
 use super::panic_key;
 use crate::clipboard::Backend;
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
 use crossterm::execute;
 use idscope_core::atomic::{write_atomic, WriteError};
+use idscope_core::export_index::Index;
 use idscope_core::model::Mode;
 use idscope_core::scenario::Scenario;
 use ratatui::buffer::Buffer;
@@ -20,6 +22,7 @@ use ratatui::layout::Rect;
 use std::collections::VecDeque;
 use std::io::stdout;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
 /// What a file looked like when last read: (modified, size).
@@ -50,16 +53,22 @@ pub enum Effect {
     },
     /// Check whether the scenario file at `path` changed since `last` (live reload).
     Poll { path: PathBuf, last: Stamp },
-    /// Heavy work, done after the next frame so the screen can say it is busy.
+    /// Heavy work, done on a thread of its own while the screen stays live; its outcome
+    /// comes back through [`Screen::on_outcome`].
     Job(Job),
 }
 
 /// Heavy work a screen asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
+    /// The export view's first pass: where each event is, and the export under a mode.
+    Index(Mode),
     /// The export view resolves the export under a mode it has not resolved yet.
     Resolve(Mode),
 }
+
+/// A job's work, ready to run on another thread.
+pub type Task = Box<dyn FnOnce() -> Outcome + Send + 'static>;
 
 /// What came of an effect, handed back to the screen.
 #[derive(Debug)]
@@ -77,8 +86,10 @@ pub enum Outcome {
         stamp: Stamp,
         scenario: Result<Box<Scenario>, String>,
     },
-    /// A job's result, for the screen that asked.
-    Resolved(Mode, Box<super::export_view::Resolved>),
+    /// The export view's first pass (or why the export could not be read).
+    Indexed(Result<Box<(Index, Resolved)>, String>),
+    /// A mode resolved (or why not).
+    Resolved(Mode, Result<Box<Resolved>, String>),
 }
 
 /// A screen the shell can run.
@@ -90,13 +101,18 @@ pub trait Screen {
     fn on_tick(&mut self) -> Vec<Effect>;
     /// What came of an effect the loop carried out.
     fn on_outcome(&mut self, outcome: Outcome) -> Vec<Effect>;
-    /// Does a job the screen asked for; reads the screen, never changes it.
-    fn run_job(&self, _job: Job) -> Option<Outcome> {
+    /// The work of a job the screen asked for, to run on another thread; it reads what it
+    /// needs from shared data, never the screen.
+    fn start_job(&self, _job: Job) -> Option<Task> {
         None
     }
     fn render(&self, area: Rect, buf: &mut Buffer);
     /// The terminal size changed (also sent once at start).
     fn resize(&mut self, width: u16, height: u16) -> Vec<Effect>;
+    /// What to do once the first frame can be drawn (e.g. start reading a large file).
+    fn start(&mut self) -> Vec<Effect> {
+        Vec::new()
+    }
     /// Capture the mouse.
     fn mouse(&self) -> bool {
         false
@@ -179,12 +195,15 @@ pub fn run<S: Screen>(screen: &mut S) -> color_eyre::Result<()> {
     }
     let result = (|| -> color_eyre::Result<()> {
         let size = terminal.size()?;
-        let first = screen.resize(size.width, size.height);
+        let mut first = screen.resize(size.width, size.height);
+        first.extend(screen.start());
         let mut pending: VecDeque<Effect> = settle(screen, first).into();
+        // Jobs run on threads of their own and send their outcomes here.
+        let (done_tx, done_rx) = mpsc::channel::<Outcome>();
+        let mut running = 0usize;
         loop {
             terminal.draw(|f| screen.render(f.area(), f.buffer_mut()))?;
-            // Terminal effects, in order; a job runs after the frame that says it is busy.
-            let mut drew = true;
+            // Terminal effects, in order.
             while let Some(effect) = pending.pop_front() {
                 let more: Vec<Effect> = match effect {
                     Effect::Quit => return Ok(()),
@@ -194,27 +213,32 @@ pub fn run<S: Screen>(screen: &mut S) -> color_eyre::Result<()> {
                             super::copy::execute(screen.clipboard(), &what, &data, &mut stdout());
                         screen.on_outcome(Outcome::Copied(message))
                     }
-                    Effect::Job(job) if !drew => {
-                        pending.push_front(Effect::Job(job));
-                        break;
-                    }
                     Effect::Job(job) => {
-                        drew = false;
-                        match screen.run_job(job) {
-                            Some(outcome) => screen.on_outcome(outcome),
-                            None => Vec::new(),
+                        if let Some(task) = screen.start_job(job) {
+                            running += 1;
+                            let tx = done_tx.clone();
+                            std::thread::spawn(move || {
+                                let _ = tx.send(task());
+                            });
                         }
+                        Vec::new()
                     }
                     // `settle` carried out the rest.
                     Effect::Write { .. } | Effect::Poll { .. } => Vec::new(),
                 };
                 pending.extend(settle(screen, more));
             }
+            // What finished, then input; while jobs run, tick faster so progress moves.
+            while let Ok(outcome) = done_rx.try_recv() {
+                running -= 1;
+                let more = screen.on_outcome(outcome);
+                pending.extend(settle(screen, more));
+            }
             if !pending.is_empty() {
                 continue;
             }
-            // Poll so the open file can be checked for changes while idle (live reload).
-            let effects: Vec<Effect> = if event::poll(Duration::from_millis(250))? {
+            let wait = if running > 0 { 100 } else { 250 };
+            let effects: Vec<Effect> = if event::poll(Duration::from_millis(wait))? {
                 let ev = event::read()?;
                 panic_key::check(&ev);
                 screen.on_event(&ev)
@@ -229,4 +253,16 @@ pub fn run<S: Screen>(screen: &mut S) -> color_eyre::Result<()> {
     }
     ratatui::restore();
     result
+}
+
+/// Does a job at once on this thread and hands its outcome to the screen (tests and
+/// benches, which have no loop); returns what the screen asked for next.
+pub fn run_job_now<S: Screen + ?Sized>(screen: &mut S, job: Job) -> Vec<Effect> {
+    match screen.start_job(job) {
+        Some(task) => {
+            let more = screen.on_outcome(task());
+            settle(screen, more)
+        }
+        None => Vec::new(),
+    }
 }

@@ -116,11 +116,11 @@ proptest! {
             };
             if let Some(a) = action {
                 let effects = export_view::update(&mut app, a);
-                if effects.iter().any(|e| matches!(e, Effect::Job(_))) {
-                    app.resolve_pending();
+                if effects.iter().any(|e| matches!(e, Effect::Job(_))) || app.pending.is_some() {
+                    app.finish_jobs();
                 }
             }
-            prop_assert!(app.shown_len() == 0 || app.selected < app.shown_len());
+            prop_assert!(app.rows().is_empty() || app.selected < app.rows().len());
             let (w, h) = app.size;
             let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
             t.draw(|f| f.render_widget(&app, f.area())).unwrap();
@@ -139,8 +139,8 @@ fn small_export() -> ExportApp {
         r#"{"event":"$identify","properties":{"distinct_id":"bob","$anon_id":"d9","$identified_id":"bob","time":1700000002}}"#,
         "\n",
     );
-    let input = export_view::load::parse("x.jsonl".into(), data.as_bytes()).unwrap();
-    ExportApp::new(input, Mode::Simplified, Knobs::default())
+    let input = export_view::load::parse("x.jsonl", data.as_bytes());
+    ExportApp::loaded(input, Mode::Simplified, Knobs::default())
 }
 
 /// A scenario whose user id is 100 KB, with a control character and a bidi override.

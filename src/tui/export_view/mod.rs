@@ -1,97 +1,78 @@
-//! `idscope FILE.jsonl`: a real export in the explorer (issue 6). The export is resolved
-//! with [`idscope_core::stream::Stream`] (verdicts kept) once per mode and cached; the screen
-//! lists the clusters (largest first), `/` filters them by id, and Enter opens a user's
-//! timeline: each of its events with ingest id → final id, effect, reason and rule.
+//! `idscope FILE.jsonl`: a real export in the explorer. The export is read once through the
+//! shared reader into an [`Index`] (where each event is) and resolved per mode
+//! ([`Resolution`]) on a thread of its own while the screen stays live; the other modes are
+//! resolved in the background after the first screen, with their progress in the tabs.
+//!
+//! The screen: a summary pane (what `idscope resolve` reports; each line filters the users
+//! list), the users list (largest first; `/` searches ids by substring, `/=id` exactly, and
+//! lands on the user with the matching member shown), a user's timeline (each event with
+//! its final id, effect, rule and reason), and an event's detail. Events stored under no id
+//! have a row of their own ("no user").
 //!
 //! Same shape as the main explorer, in the same shell: one [`ExportApp`], an [`XAction`]
-//! vocabulary, [`update`] returning [`Effect`]s (a mode not resolved yet is a [`Job`] the
-//! shell runs after drawing "resolving…"), and a view (`impl Widget for &ExportApp`, in
-//! [`render`]). Its keys live in one table of the shared [`Binding`] type, [`KEYS`], which
-//! drives dispatch, the hint bar and the help.
+//! vocabulary, [`update`] returning [`Effect`]s, and a view (`impl Widget for &ExportApp`,
+//! in [`render`]). Its keys live in one table, [`KEYS`], which drives dispatch, hints and help.
 
 pub mod load;
 pub mod render;
+pub mod summary;
 
 use super::keymap::{self, b, code, ctrl, k, Binding, Group as G};
-use super::shell::{self, Effect, Job, Outcome, Screen};
+use super::shell::{self, Effect, Job, Outcome, Screen, Task, WriteKind};
 use super::theme::{self, Theme};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use idscope_core::export_index::{self, Index, Resolution, Source};
 use idscope_core::model::{Knobs, Mode};
-use idscope_core::resolver::{Cluster, Verdict};
-use idscope_core::stream::Stream;
-use load::Input;
+use idscope_core::resolver::IdRef;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use summary::{Filter, Pick};
 
-/// The export resolved in one mode.
+/// One mode's resolution with its summary lines (built on the job's thread).
 pub struct Resolved {
-    pub stream: Stream,
-    /// Largest first.
-    pub clusters: Vec<Cluster<u32>>,
-    /// Per cluster key (canonical id; Legacy: the id stored), the indices of its events.
-    pub timeline: HashMap<u32, Vec<u32>>,
+    pub resolution: Resolution,
+    pub summary: Vec<summary::Item>,
 }
 
 impl std::fmt::Debug for Resolved {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Resolved")
-            .field("clusters", &self.clusters.len())
-            .finish()
+        self.resolution.fmt(f)
     }
 }
 
 impl Resolved {
-    pub fn name(&self, id: u32) -> &str {
-        self.stream.resolver().history().name(id)
-    }
-
-    /// The cluster an event belongs to (Legacy never moves events: the id stored).
-    fn key(&self, v: &Verdict) -> Option<u32> {
-        let id = v.ingest?;
-        Some(match self.stream.resolver().mode() {
-            Mode::Legacy => id,
-            _ => self.stream.resolver().history().canonical(id),
-        })
-    }
-
-    /// The id reports attribute an event to.
-    pub fn final_name(&self, v: &Verdict) -> Option<&str> {
-        self.stream
-            .resolver()
-            .final_id(v, u32::MAX)
-            .map(|i| self.name(i))
+    pub fn new(resolution: Resolution) -> Resolved {
+        let summary = summary::build(&resolution);
+        Resolved {
+            resolution,
+            summary,
+        }
     }
 }
 
-/// Resolves `input` in `mode`.
-pub fn resolve(input: &Input, mode: Mode, knobs: Knobs) -> Resolved {
-    let stream = input.resolve(mode, knobs);
-    let mut clusters = stream.clusters();
-    let mut resolved = Resolved {
-        stream,
-        clusters: Vec::new(),
-        timeline: HashMap::new(),
-    };
-    {
-        let h = resolved.stream.resolver().history();
-        clusters.sort_by(|a, b| {
-            b.members
-                .len()
-                .cmp(&a.members.len())
-                .then(b.events.cmp(&a.events))
-                .then_with(|| h.name(a.canonical).cmp(h.name(b.canonical)))
-        });
-    }
-    let mut timeline: HashMap<u32, Vec<u32>> = HashMap::new();
-    for (i, (_, v)) in resolved.stream.verdicts.iter().enumerate() {
-        if let Some(k) = resolved.key(v) {
-            timeline.entry(k).or_default().push(i as u32);
-        }
-    }
-    resolved.clusters = clusters;
-    resolved.timeline = timeline;
-    resolved
+/// A row of the users list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    /// A user (index into the resolution's users) and the member the search matched.
+    User(u32, Option<IdRef>),
+    /// The events stored under no id.
+    NoUser,
+}
+
+/// Whose timeline is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Open {
+    User(u32),
+    NoUser,
+}
+
+/// Which pane the keys move in, while no timeline is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Summary,
+    Users,
 }
 
 /// Everything the user can ask for on this screen.
@@ -104,10 +85,13 @@ pub enum XAction {
     PageUp,
     Top,
     Bottom,
-    /// Enter: open the selected cluster's timeline (while searching: stop typing).
+    /// Enter: a summary line's filter, a user's timeline, an event's detail (while
+    /// searching: stop typing).
     Open,
-    /// Esc: stop searching and clear the search, or close the timeline.
+    /// Esc: back one level (detail → timeline → list), clear the search, then the filter.
     Back,
+    /// Tab: between the summary and the users.
+    Focus,
     SearchStart,
     SearchChar(char),
     SearchBackspace,
@@ -117,16 +101,26 @@ pub enum XAction {
     /// `H` / `L`: the timeline's right-hand columns sideways.
     Left,
     Right,
+    /// `y`: the selected event as it is in the file.
+    CopyEvent,
+    /// `Y`: the user's events as NDJSON.
+    CopyUser,
+    /// `w`: the user's events as a scenario file.
+    WriteScenario,
     ToggleHelp,
     Resize(u16, u16),
 }
 
 /// The export view's screens a key applies in (bit set). The help (`?`) is drawn over
-/// either and keeps its keys working.
+/// any and keeps its keys working.
 pub mod ctx {
-    pub const LIST: u16 = 1;
-    pub const TIMELINE: u16 = 2;
-    pub const ALL: u16 = LIST | TIMELINE;
+    pub const SUMMARY: u16 = 1;
+    pub const LIST: u16 = 2;
+    pub const TIMELINE: u16 = 4;
+    pub const DETAIL: u16 = 8;
+    pub const BROWSE: u16 = SUMMARY | LIST;
+    pub const USER: u16 = LIST | TIMELINE | DETAIL;
+    pub const ALL: u16 = SUMMARY | LIST | TIMELINE | DETAIL;
 }
 
 use ctx::ALL;
@@ -134,45 +128,69 @@ use ctx::ALL;
 /// The export view's keys (outside the search prompt), in hint order.
 #[rustfmt::skip]
 pub static KEYS: &[Binding<XAction>] = &[
-    b(&[k('j'), code(KeyCode::Down)], XAction::Down, ALL, G::Panes, "next user (timeline: scroll down)", Some("move")).shown_as("j/k"),
-    b(&[k('k'), code(KeyCode::Up)], XAction::Up, ALL, G::Panes, "previous user (timeline: scroll up)", None),
+    b(&[k('j'), code(KeyCode::Down)], XAction::Down, ALL, G::Panes, "next line, user or event (detail: scroll)", Some("move")).shown_as("j/k"),
+    b(&[k('k'), code(KeyCode::Up)], XAction::Up, ALL, G::Panes, "previous line, user or event", None),
     b(&[code(KeyCode::PageDown)], XAction::PageDown, ALL, G::Panes, "a page down", None),
     b(&[code(KeyCode::PageUp)], XAction::PageUp, ALL, G::Panes, "a page up", None),
-    b(&[k('g'), code(KeyCode::Home)], XAction::Top, ALL, G::Panes, "the largest user (timeline: the first event)", None),
-    b(&[k('G'), code(KeyCode::End)], XAction::Bottom, ALL, G::Panes, "the smallest user (timeline: the last event)", None),
-    b(&[code(KeyCode::Enter)], XAction::Open, ALL, G::Views, "open the user's timeline (while searching: keep the filter)", Some("timeline")),
+    b(&[k('g'), code(KeyCode::Home)], XAction::Top, ALL, G::Panes, "the first line (users: the largest)", None),
+    b(&[k('G'), code(KeyCode::End)], XAction::Bottom, ALL, G::Panes, "the last line", None),
+    b(&[code(KeyCode::Enter)], XAction::Open, ctx::SUMMARY, G::Views, "summary: filter the users by this line", Some("filter")),
+    b(&[code(KeyCode::Enter)], XAction::Open, ctx::LIST, G::Views, "users: open the user's timeline", Some("timeline")),
+    b(&[code(KeyCode::Enter)], XAction::Open, ctx::TIMELINE, G::Views, "timeline: the event in full, with its verdict and rule", Some("event")),
+    b(&[code(KeyCode::Tab)], XAction::Focus, ctx::BROWSE, G::Panes, "between the summary and the users", Some("summary/users")),
+    b(&[k('/')], XAction::SearchStart, ctx::BROWSE, G::Views, "search users by id: substring, or =id for exactly that id", Some("search")),
+    b(&[k('y')], XAction::CopyEvent, ctx::TIMELINE | ctx::DETAIL, G::Views, "copy the event as it is in the file", Some("copy")).shown_as("y/Y"),
+    b(&[k('Y')], XAction::CopyUser, ctx::USER, G::Views, "copy the user's events as NDJSON", None),
+    b(&[k('w')], XAction::WriteScenario, ctx::USER, G::Views, "write the user's events as a scenario file, to step through and replay in any mode", Some("scenario")),
     b(&[k('L')], XAction::Right, ctx::TIMELINE, G::Panes, "timeline: scroll the right-hand columns (reason, time, ingest id) sideways", Some("sideways")).shown_as("H/L"),
     b(&[k('H')], XAction::Left, ctx::TIMELINE, G::Panes, "timeline: scroll back to the left", None),
-    b(&[k('/')], XAction::SearchStart, ALL, G::Views, "search users by id (substring, as you type)", Some("search id")),
-    b(&[k('m')], XAction::ModeNext, ALL, G::Modes, "next merge mode (resolved once per mode, then cached)", Some("mode")).shown_as("m/1/2/3"),
+    b(&[k('m')], XAction::ModeNext, ALL, G::Modes, "next merge mode (resolved in the background after the first)", Some("mode")).shown_as("m/1/2/3"),
     b(&[k('M')], XAction::ModePrev, ALL, G::Modes, "previous merge mode", None),
     b(&[k('1')], XAction::ModeSet(Mode::Legacy), ALL, G::Modes, "Legacy", None),
     b(&[k('2')], XAction::ModeSet(Mode::Original), ALL, G::Modes, "Original ID Merge", None),
     b(&[k('3')], XAction::ModeSet(Mode::Simplified), ALL, G::Modes, "Simplified ID Merge", None),
-    b(&[code(KeyCode::Esc)], XAction::Back, ALL, G::App, "clear the search, close the timeline or this help", Some("back")),
+    b(&[code(KeyCode::Esc)], XAction::Back, ALL, G::App, "back: close the event or timeline, clear the search, then the filter", Some("back")),
     b(&[k('?')], XAction::ToggleHelp, ALL, G::App, "this help", Some("help")),
     b(&[k('q'), ctrl('c')], XAction::Quit, ALL, G::App, "quit", Some("quit")).shown_as("q"),
 ];
 
 pub struct ExportApp {
-    pub input: Input,
+    pub source: Arc<Source>,
+    /// Where each event is; None until the first pass is done.
+    pub index: Option<Index>,
     pub knobs: Knobs,
     pub mode: Mode,
     cache: [Option<Resolved>; 3],
-    /// A mode asked for and not resolved yet.
+    /// Bytes read so far by each mode's job.
+    progress: [Arc<AtomicU64>; 3],
+    /// The mode whose job runs (one at a time: the reader already uses both cores).
+    pub running: Option<Mode>,
+    /// Modes still to resolve in the background, next first.
+    queued: Vec<Mode>,
+    /// A mode asked for and not resolved yet: shown as soon as it is.
     pub pending: Option<Mode>,
+    /// Why the export could not be read (the screen says so; q quits).
+    pub failed: Option<String>,
+    pub focus: Focus,
+    pub summary_sel: usize,
+    pub summary_scroll: usize,
+    pub filter: Filter,
     pub query: String,
     /// Typing into the search prompt.
     pub searching: bool,
-    /// Indices into the current mode's clusters that match the search.
-    filtered: Vec<usize>,
-    /// Position in `filtered`.
+    rows: Vec<Row>,
+    /// Position in the rows.
     pub selected: usize,
     /// First list row shown.
     pub scroll: usize,
-    /// The open timeline: its cluster's key in the current mode.
-    pub open: Option<u32>,
-    pub timeline_scroll: usize,
+    pub open: Option<Open>,
+    /// The open timeline's events (indices into the index).
+    timeline: Vec<u32>,
+    pub tl_sel: usize,
+    pub tl_scroll: usize,
+    /// The event shown in full.
+    pub detail: Option<u32>,
+    pub detail_scroll: usize,
     /// Cells of the timeline's sideways columns skipped.
     pub hscroll: usize,
     /// The key help (`?`) is shown.
@@ -180,125 +198,288 @@ pub struct ExportApp {
     pub message: Option<String>,
     pub size: (u16, u16),
     pub theme: &'static Theme,
+    pub clipboard: Vec<crate::clipboard::Backend>,
+    /// Where `w` writes scenario files.
+    pub out_dir: std::path::PathBuf,
     pub should_quit: bool,
 }
 
 impl ExportApp {
-    /// Resolves `input` in `mode` right away.
-    pub fn new(input: Input, mode: Mode, knobs: Knobs) -> ExportApp {
-        let mut app = ExportApp {
-            input,
+    /// The screen for `source`; nothing is read until [`Screen::start`].
+    pub fn new(source: Source, mode: Mode, knobs: Knobs) -> ExportApp {
+        ExportApp {
+            source: Arc::new(source),
+            index: None,
             knobs,
             mode,
             cache: [None, None, None],
+            progress: Default::default(),
+            running: None,
+            queued: Vec::new(),
             pending: None,
+            failed: None,
+            focus: Focus::Users,
+            summary_sel: 1,
+            summary_scroll: 0,
+            filter: Filter::All,
             query: String::new(),
             searching: false,
-            filtered: Vec::new(),
+            rows: Vec::new(),
             selected: 0,
             scroll: 0,
             open: None,
-            timeline_scroll: 0,
+            timeline: Vec::new(),
+            tl_sel: 0,
+            tl_scroll: 0,
+            detail: None,
+            detail_scroll: 0,
             hscroll: 0,
             help: false,
             message: None,
             size: (100, 30),
             theme: &theme::COLOR,
+            clipboard: Vec::new(),
+            out_dir: std::path::PathBuf::from("."),
             should_quit: false,
-        };
-        app.cache[mode as usize] = Some(resolve(&app.input, mode, knobs));
-        app.refilter();
-        app
-    }
-
-    /// The current mode's resolution.
-    pub fn resolved(&self) -> &Resolved {
-        match &self.cache[self.mode as usize] {
-            Some(r) => r,
-            None => unreachable!("the current mode is always resolved"),
         }
     }
 
-    /// Whether a mode is already resolved (cached).
+    /// Reads and resolves `source` in `mode` on this thread, leaving the other modes
+    /// queued (tests and benches; [`ExportApp::finish_jobs`] resolves them).
+    pub fn loaded(source: Source, mode: Mode, knobs: Knobs) -> ExportApp {
+        let mut app = ExportApp::new(source, mode, knobs);
+        let effects = app.start();
+        app.run_jobs(effects, 1);
+        app
+    }
+
+    /// Runs every job asked for, on this thread, until none is left (tests and benches).
+    pub fn finish_jobs(&mut self) {
+        let effects = match self.running {
+            Some(m) if self.index.is_some() => vec![Effect::Job(Job::Resolve(m))],
+            _ => Vec::new(),
+        };
+        self.run_jobs(effects, usize::MAX);
+    }
+
+    /// Carries out jobs among `effects` at once, at most `limit` of them; the rest of the
+    /// effects are dropped (no terminal here).
+    fn run_jobs(&mut self, effects: Vec<Effect>, mut limit: usize) {
+        let mut queue = effects;
+        while let Some(effect) = queue.pop() {
+            if let Effect::Job(job) = effect {
+                if limit == 0 {
+                    return;
+                }
+                limit -= 1;
+                queue.extend(shell::run_job_now(self, job));
+            }
+        }
+    }
+
+    /// The current mode's resolution, once there is one.
+    pub fn resolved(&self) -> Option<&Resolved> {
+        self.cache[self.mode as usize].as_ref()
+    }
+
+    pub fn resolution(&self) -> Option<&Resolution> {
+        self.resolved().map(|r| &r.resolution)
+    }
+
+    /// Whether a mode is resolved (cached).
     pub fn is_cached(&self, mode: Mode) -> bool {
         self.cache[mode as usize].is_some()
     }
 
-    /// The clusters shown (after the search), in order.
-    pub fn shown(&self) -> impl Iterator<Item = &Cluster<u32>> {
-        let r = self.resolved();
-        self.filtered.iter().map(move |&i| &r.clusters[i])
+    /// How far a mode's job has read, in percent (None: not running).
+    pub fn percent(&self, mode: Mode) -> Option<u64> {
+        (self.running == Some(mode)).then(|| {
+            let done = self.progress[mode as usize].load(Ordering::Relaxed);
+            (done * 100)
+                .checked_div(self.source.len())
+                .unwrap_or(0)
+                .min(99)
+        })
     }
 
-    pub fn shown_len(&self) -> usize {
-        self.filtered.len()
+    /// The list's rows (after the filter and the search), in order.
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
     }
 
-    /// The selected cluster.
-    pub fn selected_cluster(&self) -> Option<&Cluster<u32>> {
-        let i = *self.filtered.get(self.selected)?;
-        self.resolved().clusters.get(i)
-    }
-
-    /// The open timeline's events (indices into the verdicts).
+    /// The open timeline's events (indices into the index), in file order.
     pub fn timeline(&self) -> &[u32] {
-        self.open
-            .and_then(|k| self.resolved().timeline.get(&k))
-            .map_or(&[], |v| v.as_slice())
+        &self.timeline
     }
 
-    fn refilter(&mut self) {
-        let r = self.resolved();
-        let q = self.query.as_str();
-        let h = r.stream.resolver().history();
-        self.filtered = (0..r.clusters.len())
-            .filter(|&i| {
-                q.is_empty() || r.clusters[i].members.iter().any(|&m| h.name(m).contains(q))
-            })
-            .collect();
-        self.selected = self.selected.min(self.filtered.len().saturating_sub(1));
-        self.clamp();
+    /// The event the timeline's cursor (or the detail) is on.
+    pub fn selected_event(&self) -> Option<usize> {
+        self.detail
+            .or_else(|| self.timeline.get(self.tl_sel).copied())
+            .map(|e| e as usize)
     }
 
-    /// Rows of the list or timeline body.
-    pub fn body_rows(&self) -> usize {
-        // Header (2), status (1), block borders (2), column/search line (1).
-        (self.size.1 as usize).saturating_sub(6).max(1)
-    }
-
-    fn clamp(&mut self) {
-        let rows = self.body_rows();
-        let n = self.filtered.len();
-        self.selected = self.selected.min(n.saturating_sub(1));
-        if self.selected < self.scroll {
-            self.scroll = self.selected;
+    /// The user the keys are about: the open one, else the selected row's.
+    pub fn current_user(&self) -> Option<u32> {
+        match self.open {
+            Some(Open::User(u)) => Some(u),
+            Some(Open::NoUser) => None,
+            None => match self.rows.get(self.selected) {
+                Some(Row::User(u, _)) => Some(*u),
+                _ => None,
+            },
         }
-        if self.selected >= self.scroll + rows {
-            self.scroll = self.selected + 1 - rows;
-        }
-        self.scroll = self.scroll.min(n.saturating_sub(1));
-        let t = self.timeline().len();
-        self.timeline_scroll = self.timeline_scroll.min(t.saturating_sub(rows));
     }
 
-    fn move_by(&mut self, delta: isize) {
-        if self.open.is_some() {
-            let max = self.timeline().len().saturating_sub(self.body_rows());
-            self.timeline_scroll = self.timeline_scroll.saturating_add_signed(delta).min(max);
-        } else {
-            let max = self.filtered.len().saturating_sub(1);
-            self.selected = self.selected.saturating_add_signed(delta).min(max);
-            self.clamp();
+    /// An event's text as it is in the file.
+    pub fn event_text(&self, i: usize) -> &str {
+        match self.index.as_ref().and_then(|x| x.events.get(i)) {
+            Some(at) => self.source.text(at),
+            None => "",
         }
     }
 
     /// The key table's context for what is on screen.
     pub fn context(&self) -> u16 {
-        if self.open.is_some() {
-            ctx::TIMELINE
-        } else {
-            ctx::LIST
+        match (self.detail, self.open, self.focus) {
+            (Some(_), _, _) => ctx::DETAIL,
+            (None, Some(_), _) => ctx::TIMELINE,
+            (None, None, Focus::Summary) => ctx::SUMMARY,
+            (None, None, Focus::Users) => ctx::LIST,
         }
+    }
+
+    /// Rows of the body the keys move in (list, timeline, summary or detail).
+    pub fn body_rows(&self) -> usize {
+        let a = super::layout::export_areas(
+            Rect::new(0, 0, self.size.0, self.size.1),
+            self.focus == Focus::Summary,
+        );
+        let pane = match (self.open, self.focus) {
+            (None, Focus::Summary) => a.summary.unwrap_or(a.list),
+            _ => a.list,
+        };
+        // Borders (2) and the list's column or search line (1).
+        (pane.height as usize).saturating_sub(3).max(1)
+    }
+
+    fn refilter(&mut self) {
+        let mut rows = Vec::new();
+        if let Some(r) = self.resolution() {
+            let q = self.query.as_str();
+            let h = r.stream.resolver().history();
+            let junk = r.stream.junk_ids();
+            if let Some(exact) = q.strip_prefix('=') {
+                if let Some(u) = r.user_of_name(exact) {
+                    rows.push(Row::User(u as u32, h.lookup(exact)));
+                }
+                if junk.contains_key(exact) {
+                    rows.push(Row::NoUser);
+                }
+            } else {
+                if self.filter.keeps_no_user(r)
+                    && (q.is_empty() || junk.keys().any(|j| j.contains(q)))
+                {
+                    rows.push(Row::NoUser);
+                }
+                for (u, c) in r.users.iter().enumerate() {
+                    if !self.filter.keeps(r, u) {
+                        continue;
+                    }
+                    if q.is_empty() {
+                        rows.push(Row::User(u as u32, None));
+                    } else if let Some(&m) = c.members.iter().find(|&&m| h.name(m).contains(q)) {
+                        rows.push(Row::User(u as u32, Some(m)));
+                    }
+                }
+            }
+        }
+        self.rows = rows;
+        self.clamp();
+    }
+
+    /// The first row that is a user (the no-user row, when shown, comes before it): where
+    /// a new list puts the cursor, so Enter opens the largest user.
+    fn first_user_row(&self) -> usize {
+        self.rows
+            .iter()
+            .position(|r| matches!(r, Row::User(..)))
+            .unwrap_or(0)
+    }
+
+    fn clamp(&mut self) {
+        let rows = self.body_rows();
+        let n = self.rows.len();
+        self.selected = self.selected.min(n.saturating_sub(1));
+        self.scroll = self.scroll.min(self.selected);
+        if self.selected >= self.scroll + rows {
+            self.scroll = self.selected + 1 - rows;
+        }
+        let t = self.timeline.len();
+        self.tl_sel = self.tl_sel.min(t.saturating_sub(1));
+        self.tl_scroll = self.tl_scroll.min(self.tl_sel);
+        if self.tl_sel >= self.tl_scroll + rows {
+            self.tl_scroll = self.tl_sel + 1 - rows;
+        }
+        let s = self.summary_len();
+        self.summary_sel = self.summary_sel.min(s.saturating_sub(1));
+        self.summary_scroll = self.summary_scroll.min(self.summary_sel);
+        if self.summary_sel >= self.summary_scroll + rows {
+            self.summary_scroll = self.summary_sel + 1 - rows;
+        }
+    }
+
+    pub fn summary_items(&self) -> &[summary::Item] {
+        self.resolved().map_or(&[], |r| r.summary.as_slice())
+    }
+
+    fn summary_len(&self) -> usize {
+        self.summary_items().len()
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        let step = |v: usize, len: usize| v.saturating_add_signed(delta).min(len.saturating_sub(1));
+        if self.detail.is_some() {
+            let len = render::detail_len(self);
+            let max = len.saturating_sub(self.body_rows());
+            self.detail_scroll = self.detail_scroll.saturating_add_signed(delta).min(max);
+            return;
+        }
+        match (self.open, self.focus) {
+            (Some(_), _) => self.tl_sel = step(self.tl_sel, self.timeline.len()),
+            (None, Focus::Summary) => self.summary_sel = step(self.summary_sel, self.summary_len()),
+            (None, Focus::Users) => self.selected = step(self.selected, self.rows.len()),
+        }
+        self.clamp();
+    }
+
+    /// Opens a row's timeline.
+    fn open_row(&mut self, row: Row) {
+        let Some(r) = self.resolution() else { return };
+        let (open, events) = match row {
+            Row::User(u, _) => (Open::User(u), r.events_of(u as usize).to_vec()),
+            Row::NoUser => {
+                // With a search, the no-user events that carry the searched text.
+                let q = self.query.strip_prefix('=').unwrap_or(&self.query);
+                let events = r
+                    .no_user()
+                    .iter()
+                    .copied()
+                    .filter(|&e| q.is_empty() || self.event_text(e as usize).contains(q))
+                    .collect();
+                (Open::NoUser, events)
+            }
+        };
+        self.open = Some(open);
+        self.timeline = events;
+        self.tl_sel = 0;
+        self.tl_scroll = 0;
+        self.hscroll = 0;
+    }
+
+    fn close_timeline(&mut self) {
+        self.open = None;
+        self.timeline = Vec::new();
     }
 
     fn set_mode(&mut self, mode: Mode) -> Vec<Effect> {
@@ -307,63 +488,225 @@ impl ExportApp {
         }
         if self.is_cached(mode) {
             self.switch_to(mode);
+            self.pending = None;
             return Vec::new();
         }
         self.pending = Some(mode);
-        self.message = Some(format!(
-            "resolving {} events under {}…",
-            self.input.events.len(),
-            mode.title()
-        ));
+        self.message = Some(format!("resolving under {}…", mode.title()));
+        if self.running.is_some() {
+            // After the job in flight, this one next.
+            self.queued.retain(|m| *m != mode);
+            self.queued.insert(0, mode);
+            return Vec::new();
+        }
+        self.queued.retain(|m| *m != mode);
+        self.running = Some(mode);
         vec![Effect::Job(Job::Resolve(mode))]
     }
 
-    /// A mode resolved by the shell: cache it and show it.
+    /// The next queued mode's job, if none runs.
+    fn next_job(&mut self) -> Vec<Effect> {
+        if self.running.is_some() || self.queued.is_empty() {
+            return Vec::new();
+        }
+        let mode = self.queued.remove(0);
+        self.running = Some(mode);
+        vec![Effect::Job(Job::Resolve(mode))]
+    }
+
+    /// A mode resolved: cache it, and show it if it was asked for.
     fn resolved_as(&mut self, mode: Mode, resolved: Resolved) {
         self.cache[mode as usize] = Some(resolved);
         if self.pending == Some(mode) {
             self.switch_to(mode);
+            self.pending = None;
             self.message = Some(format!("resolved under {}", mode.title()));
         }
     }
 
-    /// Runs the pending job at once (tests and benches, which have no shell loop).
-    pub fn resolve_pending(&mut self) {
-        if let Some(mode) = self.pending {
-            if let Some(outcome) = self.run_job(Job::Resolve(mode)) {
-                on_outcome(self, outcome);
+    fn switch_to(&mut self, mode: Mode) {
+        // Keep the open user, the selection and the search by id across modes.
+        let name_of = |app: &ExportApp, u: u32| {
+            app.resolution()
+                .map(|r| r.label(u as usize).to_string())
+                .unwrap_or_default()
+        };
+        let open = self.open;
+        let open_name = match open {
+            Some(Open::User(u)) => Some(name_of(self, u)),
+            _ => None,
+        };
+        let sel_name = match self.rows.get(self.selected) {
+            Some(Row::User(u, _)) => Some(name_of(self, *u)),
+            _ => None,
+        };
+        let event = self.selected_event();
+        let detail = self.detail;
+        self.mode = mode;
+        // A failure code or suspect kind of another mode may not exist here.
+        let keep = self
+            .summary_items()
+            .iter()
+            .any(|i| i.pick == Pick::Filter(self.filter));
+        if !keep {
+            self.filter = Filter::All;
+        }
+        self.refilter();
+        let r = self.resolution().expect("switched to a resolved mode");
+        let user_of = |name: &Option<String>| name.as_deref().and_then(|n| r.user_of_name(n));
+        let sel = user_of(&sel_name).and_then(|u| {
+            self.rows
+                .iter()
+                .position(|row| matches!(row, Row::User(x, _) if *x as usize == u))
+        });
+        let reopen = match open {
+            Some(Open::NoUser) => Some(Row::NoUser),
+            Some(Open::User(_)) => user_of(&open_name).map(|u| Row::User(u as u32, None)),
+            None => None,
+        };
+        self.selected = sel.unwrap_or(0);
+        self.close_timeline();
+        if let Some(row) = reopen {
+            self.open_row(row);
+            if let Some(e) = event {
+                self.tl_sel = self
+                    .timeline
+                    .iter()
+                    .position(|&x| x as usize == e)
+                    .unwrap_or(0);
+            }
+            self.detail = detail.filter(|d| self.timeline.contains(d));
+        } else {
+            self.detail = None;
+        }
+        self.clamp();
+    }
+
+    /// Takes the first pass's result.
+    fn indexed(&mut self, result: Result<Box<(Index, Resolved)>, String>) -> Vec<Effect> {
+        self.running = None;
+        match result {
+            Ok(b) => {
+                let (index, resolved) = *b;
+                self.index = Some(index);
+                self.cache[self.mode as usize] = Some(resolved);
+                self.refilter();
+                self.selected = self.first_user_row();
+                self.queued = Mode::ALL.into_iter().filter(|m| *m != self.mode).collect();
+                self.next_job()
+            }
+            Err(e) => {
+                self.failed = Some(e);
+                Vec::new()
             }
         }
     }
 
-    fn switch_to(&mut self, mode: Mode) {
-        // Keep the open user (and the selection) by name across modes.
-        let open_name = self.open.map(|k| self.resolved().name(k).to_string());
-        let sel_name = self
-            .selected_cluster()
-            .map(|c| self.resolved().name(c.canonical).to_string());
-        self.mode = mode;
-        self.pending = None;
-        self.refilter();
-        let r = self.resolved();
-        let h = r.stream.resolver().history();
-        let key_of = |name: &str| {
-            h.lookup(name).map(|id| match mode {
-                Mode::Legacy => id,
-                _ => h.canonical(id),
-            })
-        };
-        let open = open_name.as_deref().and_then(key_of);
-        let sel = sel_name.as_deref().and_then(key_of).and_then(|k| {
-            self.filtered
-                .iter()
-                .position(|&i| r.clusters[i].canonical == k)
-        });
-        self.open = open;
-        self.timeline_scroll = 0;
-        self.selected = sel.unwrap_or(0);
-        self.clamp();
+    fn apply_pick(&mut self, pick: Pick) {
+        match pick {
+            Pick::Nothing => {}
+            Pick::Filter(f) => {
+                self.filter = f;
+                self.focus = Focus::Users;
+                self.scroll = 0;
+                self.refilter();
+                self.selected = self.first_user_row();
+                self.message = Some(format!("{} users {}", self.user_rows(), f.label()));
+            }
+            Pick::NoUser => self.open_row(Row::NoUser),
+        }
     }
+
+    /// Users (not the no-user row) in the list.
+    pub fn user_rows(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| matches!(r, Row::User(..)))
+            .count()
+    }
+
+    fn copy_event(&mut self) -> Vec<Effect> {
+        let Some(e) = self.selected_event() else {
+            self.message = Some("no event selected".into());
+            return Vec::new();
+        };
+        let line = self
+            .index
+            .as_ref()
+            .and_then(|x| x.events.get(e))
+            .map_or(0, |at| at.line());
+        let mut data = self.event_text(e).as_bytes().to_vec();
+        data.push(b'\n');
+        vec![Effect::Copy {
+            what: format!("the event on line {line}"),
+            data,
+        }]
+    }
+
+    fn copy_user(&mut self) -> Vec<Effect> {
+        let (events, who): (Vec<u32>, String) = match (self.open, self.current_user()) {
+            (Some(Open::NoUser), _) => (self.timeline.clone(), "the no-user events".into()),
+            (_, Some(u)) => match self.resolution() {
+                Some(r) => (
+                    r.events_of(u as usize).to_vec(),
+                    format!("{}'s events", r.label(u as usize)),
+                ),
+                None => return Vec::new(),
+            },
+            _ => {
+                self.message = Some("no user selected".into());
+                return Vec::new();
+            }
+        };
+        let mut data = Vec::new();
+        for &e in &events {
+            data.extend_from_slice(self.event_text(e as usize).as_bytes());
+            data.push(b'\n');
+        }
+        vec![Effect::Copy {
+            what: format!("{who} ({} as NDJSON)", events.len()),
+            data,
+        }]
+    }
+
+    fn write_scenario(&mut self) -> Vec<Effect> {
+        let (Some(u), Some(r), Some(index)) =
+            (self.current_user(), self.resolution(), self.index.as_ref())
+        else {
+            self.message =
+                Some("no user selected: the no-user events have no cluster to replay".into());
+            return Vec::new();
+        };
+        let label = r.label(u as usize);
+        let text = idscope_core::user_scenario::user_scenario(&self.source, index, r, u as usize);
+        let path = self.out_dir.join(scenario_file_name(label, self.mode));
+        vec![Effect::Write {
+            kind: WriteKind::Export,
+            path,
+            bytes: text.into_bytes(),
+            overwrite: false,
+        }]
+    }
+}
+
+/// A file name for user `label`'s scenario: the id's letters, digits, `-` and `_` kept
+/// (at most 40), the rest `_`.
+pub fn scenario_file_name(label: &str, mode: Mode) -> String {
+    let safe: String = label
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(40)
+        .collect();
+    let safe = safe.trim_matches('_');
+    let safe = if safe.is_empty() { "user" } else { safe };
+    format!("user-{safe}.{}.json", mode.short())
 }
 
 /// The action a key means here.
@@ -406,9 +749,16 @@ pub fn update(app: &mut ExportApp, action: XAction) -> Vec<Effect> {
     if !matches!(action, XAction::Resize(..)) {
         app.message = None;
     }
-    if app.pending.is_some() && !matches!(action, XAction::Quit | XAction::Resize(..)) {
-        // Still resolving: say so again rather than act on a half-switched screen.
-        app.message = Some("still resolving…".into());
+    if app.resolution().is_none()
+        && !matches!(
+            action,
+            XAction::Quit | XAction::Resize(..) | XAction::ToggleHelp | XAction::Back
+        )
+    {
+        app.message = Some(match &app.failed {
+            Some(_) => "the export could not be read: q quits".into(),
+            None => "still reading the export…".into(),
+        });
         return Vec::new();
     }
     match action {
@@ -425,45 +775,68 @@ pub fn update(app: &mut ExportApp, action: XAction) -> Vec<Effect> {
         XAction::Open => {
             if app.searching {
                 app.searching = false;
-            } else if app.open.is_none() {
-                match app.selected_cluster() {
-                    Some(c) => {
-                        app.open = Some(c.canonical);
-                        app.timeline_scroll = 0;
-                        app.hscroll = 0;
-                    }
-                    None => app.message = Some("no cluster matches".into()),
+            } else if app.detail.is_some() {
+            } else if app.open.is_some() {
+                app.detail = app.timeline.get(app.tl_sel).copied();
+                app.detail_scroll = 0;
+            } else if app.focus == Focus::Summary {
+                if let Some(item) = app.summary_items().get(app.summary_sel) {
+                    let pick = item.pick;
+                    app.apply_pick(pick);
+                }
+            } else {
+                match app.rows.get(app.selected).copied() {
+                    Some(row) => app.open_row(row),
+                    None => app.message = Some("no user matches".into()),
                 }
             }
+        }
+        XAction::Focus => {
+            app.focus = match app.focus {
+                Focus::Summary => Focus::Users,
+                Focus::Users => Focus::Summary,
+            };
+            app.clamp();
         }
         XAction::Left => app.hscroll = app.hscroll.saturating_sub(8),
         XAction::Right => app.hscroll = (app.hscroll + 8).min(render::timeline_strip(app)),
         XAction::ToggleHelp => app.help = !app.help,
         XAction::Back if app.help => app.help = false,
         XAction::Back => {
-            if app.searching || (app.open.is_none() && !app.query.is_empty()) {
+            if app.detail.is_some() {
+                app.detail = None;
+            } else if app.open.is_some() {
+                app.close_timeline();
+            } else if app.searching || !app.query.is_empty() {
                 app.searching = false;
                 app.query.clear();
                 app.refilter();
-            } else if app.open.is_some() {
-                app.open = None;
+            } else if app.filter != Filter::All {
+                app.filter = Filter::All;
+                app.refilter();
+            } else if app.focus == Focus::Summary {
+                app.focus = Focus::Users;
             }
         }
         XAction::SearchStart => {
-            app.open = None;
+            app.focus = Focus::Users;
             app.searching = true;
         }
         XAction::SearchChar(c) => {
             if app.query.len() < 4096 {
                 app.query.push(c);
             }
-            app.selected = 0;
+            app.scroll = 0;
             app.refilter();
+            app.selected = app.first_user_row();
         }
         XAction::SearchBackspace => {
             app.query.pop();
             app.refilter();
         }
+        XAction::CopyEvent => return app.copy_event(),
+        XAction::CopyUser => return app.copy_user(),
+        XAction::WriteScenario => return app.write_scenario(),
         XAction::ModeNext => return app.set_mode(app.mode.next()),
         XAction::ModePrev => return app.set_mode(app.mode.prev()),
         XAction::ModeSet(m) => return app.set_mode(m),
@@ -479,7 +852,7 @@ pub fn update(app: &mut ExportApp, action: XAction) -> Vec<Effect> {
 pub fn hints(app: &ExportApp) -> Vec<(String, &'static str)> {
     if app.searching {
         return vec![
-            ("type".into(), "filter by id"),
+            ("type".into(), "filter by id (=id: exactly)"),
             ("Enter".into(), "done"),
             ("Esc".into(), "clear"),
         ];
@@ -489,10 +862,33 @@ pub fn hints(app: &ExportApp) -> Vec<(String, &'static str)> {
 
 /// Takes back what came of an effect the shell carried out.
 pub fn on_outcome(app: &mut ExportApp, outcome: Outcome) -> Vec<Effect> {
-    if let Outcome::Resolved(mode, resolved) = outcome {
-        app.resolved_as(mode, *resolved);
+    match outcome {
+        Outcome::Indexed(result) => app.indexed(result),
+        Outcome::Resolved(mode, result) => {
+            app.running = None;
+            match result {
+                Ok(resolved) => app.resolved_as(mode, *resolved),
+                Err(e) => {
+                    app.pending = None;
+                    app.message = Some(format!("cannot resolve under {}: {e}", mode.title()));
+                }
+            }
+            app.next_job()
+        }
+        Outcome::Copied(message) => {
+            app.message = Some(message);
+            Vec::new()
+        }
+        Outcome::Written { path, result, .. } => {
+            let shown = idscope_core::text::visible(&path.display().to_string()).into_owned();
+            app.message = Some(match result {
+                Ok(()) => format!("wrote {shown} · open it with: idscope {shown}"),
+                Err(e) => format!("not written: {e}"),
+            });
+            Vec::new()
+        }
+        Outcome::Changed { .. } => Vec::new(),
     }
-    Vec::new()
 }
 
 impl Screen for ExportApp {
@@ -511,12 +907,40 @@ impl Screen for ExportApp {
         on_outcome(self, outcome)
     }
 
-    fn run_job(&self, job: Job) -> Option<Outcome> {
-        let Job::Resolve(mode) = job;
-        Some(Outcome::Resolved(
-            mode,
-            Box::new(resolve(&self.input, mode, self.knobs)),
-        ))
+    fn start(&mut self) -> Vec<Effect> {
+        if self.index.is_some() || self.running.is_some() {
+            return Vec::new();
+        }
+        self.running = Some(self.mode);
+        vec![Effect::Job(Job::Index(self.mode))]
+    }
+
+    fn start_job(&self, job: Job) -> Option<Task> {
+        let source = Arc::clone(&self.source);
+        let knobs = self.knobs;
+        Some(match job {
+            Job::Index(mode) => {
+                let progress = Arc::clone(&self.progress[mode as usize]);
+                Box::new(move || {
+                    Outcome::Indexed(
+                        export_index::index(&source, mode, knobs, &progress)
+                            .map(|(index, r)| Box::new((index, Resolved::new(r))))
+                            .map_err(|e| e.to_string()),
+                    )
+                })
+            }
+            Job::Resolve(mode) => {
+                let progress = Arc::clone(&self.progress[mode as usize]);
+                Box::new(move || {
+                    Outcome::Resolved(
+                        mode,
+                        export_index::resolve(&source, mode, knobs, &progress)
+                            .map(|r| Box::new(Resolved::new(r)))
+                            .map_err(|e| e.to_string()),
+                    )
+                })
+            }
+        })
     }
 
     fn render(&self, area: Rect, buf: &mut Buffer) {
@@ -526,24 +950,17 @@ impl Screen for ExportApp {
     fn resize(&mut self, width: u16, height: u16) -> Vec<Effect> {
         update(self, XAction::Resize(width, height))
     }
+
+    fn clipboard(&self) -> &[crate::clipboard::Backend] {
+        &self.clipboard
+    }
 }
 
 /// `idscope FILE.jsonl`: the explorer on an export. Exit codes as [`super::explore`].
 pub fn explore(path: &std::path::Path, opts: &super::ExploreOptions) -> i32 {
     use std::io::IsTerminal;
-    // Large exports take seconds to read: say so rather than leave the terminal blank.
-    if std::io::stderr().is_terminal() {
-        let size = std::fs::metadata(path).map_or(0, |m| m.len());
-        if size > 10 << 20 {
-            eprintln!(
-                "idscope: reading {} ({})…",
-                idscope_core::text::visible(&path.display().to_string()),
-                idscope_core::text::human_size(size)
-            );
-        }
-    }
-    let input = match load::load(path) {
-        Ok(i) => i,
+    let source = match load::open(path) {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
@@ -557,13 +974,9 @@ pub fn explore(path: &std::path::Path, opts: &super::ExploreOptions) -> i32 {
         );
         return 2;
     }
-    eprintln!(
-        "idscope: resolving {} events from {}…",
-        input.events.len(),
-        input.name
-    );
-    let mut app = ExportApp::new(input, Mode::Simplified, opts.knobs);
+    let mut app = ExportApp::new(source, Mode::Simplified, opts.knobs);
     app.theme = theme::Theme::from_env();
+    app.clipboard = crate::clipboard::choose(&crate::clipboard::Env::detect(), &opts.clipboard);
     let _ = color_eyre::install();
     match shell::run(&mut app) {
         Ok(()) => 0,
