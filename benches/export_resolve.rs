@@ -125,6 +125,19 @@ fn bench(c: &mut Criterion) {
             idscope::tui::export_view::Resolved::new(r).summary.len()
         })
     });
+    group.bench_function("diff_original_to_simplified", |b| {
+        b.iter(|| {
+            let d = idscope_core::diff::diff(
+                &source,
+                Mode::Original,
+                Mode::Simplified,
+                Knobs::default(),
+                &progress,
+            )
+            .unwrap();
+            d.changes.len()
+        })
+    });
     group.finish();
     let _ = std::fs::remove_file(&path);
 }

@@ -2,6 +2,7 @@
 //! stdout, diagnostics to stderr; exit 0 ok, 1 a check failed, 2 invalid input or usage.
 
 mod common;
+mod diff_cmd;
 mod export_cmds;
 mod scenario_cmds;
 mod user_cmd;
@@ -49,6 +50,8 @@ enum Command {
     Export(scenario_cmds::ExportArgs),
     /// Resolve a real Mixpanel export offline and summarise users, failures and suspects.
     Resolve(export_cmds::ResolveArgs),
+    /// What moving a project from one identity mode to another would do to its users.
+    Diff(diff_cmd::DiffArgs),
     /// Write a realistic synthetic export (deterministic per seed).
     Gen(export_cmds::GenArgs),
     /// Write one user of a real export as a scenario file, to open in the explorer.
@@ -111,6 +114,7 @@ pub fn main() -> i32 {
         Some(Command::Schema) => scenario_cmds::schema(),
         Some(Command::Export(args)) => scenario_cmds::export(args),
         Some(Command::Resolve(args)) => export_cmds::resolve(args),
+        Some(Command::Diff(args)) => diff_cmd::diff(args),
         Some(Command::Gen(args)) => export_cmds::gen(args),
         Some(Command::ExportUser(args)) => user_cmd::export_user(args),
         Some(Command::New) => new_scenario(cli.mouse, cli.clipboard, cli.knobs.knobs()),

@@ -982,7 +982,7 @@ pub fn on_outcome(app: &mut App, outcome: Outcome) -> Vec<Effect> {
             super::reload::changed(app, &path, stamp, scenario);
             Vec::new()
         }
-        Outcome::Indexed(..) | Outcome::Resolved(..) => Vec::new(),
+        Outcome::Indexed(..) | Outcome::Resolved(..) | Outcome::Diffed(..) => Vec::new(),
     }
 }
 

@@ -65,6 +65,8 @@ pub enum Job {
     Index(Mode),
     /// The export view resolves the export under a mode it has not resolved yet.
     Resolve(Mode),
+    /// The export view compares two modes it has resolved (a migration diff).
+    Diff(Mode, Mode),
 }
 
 /// A job's work, ready to run on another thread.
@@ -90,6 +92,8 @@ pub enum Outcome {
     Indexed(Result<Box<(Index, Resolved)>, String>),
     /// A mode resolved (or why not).
     Resolved(Mode, Result<Box<Resolved>, String>),
+    /// Two modes compared (from, to).
+    Diffed(Mode, Mode, Result<Box<idscope_core::diff::Diff>, String>),
 }
 
 /// A screen the shell can run.

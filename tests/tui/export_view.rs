@@ -509,7 +509,10 @@ fn w_writes_the_user_as_a_scenario_that_replays_to_the_same_cluster() {
         assert!(!overwrite, "never replaces a file silently");
         assert_eq!(
             path.file_name().unwrap().to_str().unwrap(),
-            format!("user-alice.{}.json", mode.short())
+            format!(
+                "user-alice.{}.json",
+                idscope_core::model::Choice::name(mode)
+            )
         );
         let text = String::from_utf8(bytes.clone()).unwrap();
         let scenario =
@@ -597,13 +600,83 @@ fn question_mark_lists_every_key_and_esc_closes_it() {
     let mut app = app();
     key(&mut app, '?');
     assert!(app.help);
-    let s = draw(&mut app, 100, 30);
+    let s = draw(&mut app, 100, 40);
     for k in idscope::tui::export_view::KEYS {
         let label = idscope::tui::keymap::keys_label(k);
         assert!(s.contains(&label), "{label} missing from the help:\n{s}");
     }
     insta::assert_snapshot!("export_view_help", s);
+    // On a small terminal it scrolls to its end.
+    let small = draw(&mut app, 80, 24);
+    assert!(!small.contains("q/Ctrl-C"), "{small}");
+    key(&mut app, 'G');
+    let end = draw(&mut app, 80, 24);
+    assert!(
+        end.contains("q/Ctrl-C") && end.contains("While searching"),
+        "{end}"
+    );
     press(&mut app, KeyCode::Esc);
     assert!(!app.help);
     assert_eq!(app.user_rows(), 4, "Esc only closed the help");
+}
+
+#[test]
+fn d_shows_what_a_migration_would_change_and_opens_a_change_side_by_side() {
+    let mut app = app();
+    app.finish_jobs();
+    // L-EVENT vs S-LINK: under Legacy the page view stays with the anonymous device, so
+    // alice is two users ($device:d1 and alice); Simplified links them: a merge, 2 → 1.
+    update(&mut app, XAction::ModeSet(Mode::Legacy));
+    let fx = key(&mut app, 'D');
+    assert_eq!(
+        fx,
+        vec![Effect::Job(Job::Diff(Mode::Legacy, Mode::Simplified))]
+    );
+    let s = draw(&mut app, 120, 24);
+    assert!(
+        s.contains("comparing Legacy with Simplified ID Merge"),
+        "{s}"
+    );
+    app.run_now(fx);
+    let (d, c) = app.diff_change().expect("a change");
+    assert_eq!(c.kind, idscope_core::diff::ChangeKind::Merge);
+    let from: Vec<&str> = c.from_users.iter().map(|&u| d.from.label(u)).collect();
+    assert_eq!(from.len(), 2);
+    assert!(
+        from.contains(&"alice") && from.contains(&"$device:d1"),
+        "{from:?}"
+    );
+    assert_eq!(d.to.label(c.to_users[0]), "alice");
+    let s = draw(&mut app, 120, 24);
+    assert!(
+        s.contains("Migration diff · Legacy → Simplified ID Merge"),
+        "{s}"
+    );
+    assert!(s.contains("merge"), "{s}");
+    insta::assert_snapshot!("export_view_diff_legacy_simplified", s);
+    press(&mut app, KeyCode::Enter);
+    let s = draw(&mut app, 120, 24);
+    assert!(
+        s.contains("under Legacy: 2 user(s)") && s.contains("under Simplified ID Merge: 1 user(s)"),
+        "{s}"
+    );
+    // w: the merged user as a scenario (the side where the change is one user).
+    let fx = key(&mut app, 'w');
+    let [Effect::Write { path, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert!(path.ends_with("user-alice.simplified.json"), "{path:?}");
+    // t: compare with the other mode; Esc closes the change, then the screen.
+    press(&mut app, KeyCode::Esc);
+    let fx = key(&mut app, 't');
+    assert_eq!(
+        fx,
+        vec![Effect::Job(Job::Diff(Mode::Legacy, Mode::Original))]
+    );
+    app.run_now(fx);
+    let s = draw(&mut app, 120, 24);
+    assert!(s.contains("Legacy → Original ID Merge"), "{s}");
+    press(&mut app, KeyCode::Esc);
+    assert!(app.diff.is_none());
+    assert_eq!(app.context(), idscope::tui::export_view::ctx::LIST);
 }

@@ -31,6 +31,7 @@
 pub mod api;
 pub mod atomic;
 pub mod check;
+pub mod diff;
 pub mod expect;
 pub mod explain;
 pub mod export_index;

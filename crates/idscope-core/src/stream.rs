@@ -113,6 +113,16 @@ impl Stream {
         self.stored_counts.reserve(ids);
     }
 
+    /// Lines read, blank ones included.
+    pub fn line_count(&self) -> u64 {
+        self.lines
+    }
+
+    /// Events resolved (duplicates dropped by `dedupe` not counted).
+    pub fn event_count(&self) -> u64 {
+        self.events
+    }
+
     /// Placeholder ids met (G-INVALID) and how many events carried each.
     pub fn junk_ids(&self) -> &BTreeMap<String, u64> {
         &self.junk

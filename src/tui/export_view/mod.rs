@@ -13,6 +13,7 @@
 //! vocabulary, [`update`] returning [`Effect`]s, and a view (`impl Widget for &ExportApp`,
 //! in [`render`]). Its keys live in one table, [`KEYS`], which drives dispatch, hints and help.
 
+pub mod diff_view;
 pub mod load;
 pub mod render;
 pub mod summary;
@@ -21,6 +22,7 @@ use super::keymap::{self, b, code, ctrl, k, Binding, Group as G};
 use super::shell::{self, Effect, Job, Outcome, Screen, Task, WriteKind};
 use super::theme::{self, Theme};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use idscope_core::diff::{self, Diff};
 use idscope_core::export_index::{self, Index, Resolution, Source};
 use idscope_core::model::{Knobs, Mode};
 use idscope_core::resolver::IdRef;
@@ -32,7 +34,8 @@ use summary::{Filter, Pick};
 
 /// One mode's resolution with its summary lines (built on the job's thread).
 pub struct Resolved {
-    pub resolution: Resolution,
+    /// Shared with the jobs that compare two modes.
+    pub resolution: Arc<Resolution>,
     pub summary: Vec<summary::Item>,
 }
 
@@ -46,7 +49,7 @@ impl Resolved {
     pub fn new(resolution: Resolution) -> Resolved {
         let summary = summary::build(&resolution);
         Resolved {
-            resolution,
+            resolution: Arc::new(resolution),
             summary,
         }
     }
@@ -66,6 +69,35 @@ pub enum Row {
 pub enum Open {
     User(u32),
     NoUser,
+}
+
+/// The diff screen (`D`): what moving from the current mode to another would change.
+#[derive(Debug)]
+pub struct DiffView {
+    pub from: Mode,
+    pub to: Mode,
+    /// None while it is being computed (or waits for a mode to resolve).
+    pub result: Option<Box<Diff>>,
+    /// The selected change.
+    pub selected: usize,
+    pub scroll: usize,
+    /// The selected change is open: its two clusterings side by side.
+    pub open: bool,
+    pub open_scroll: usize,
+}
+
+impl DiffView {
+    fn new(from: Mode, to: Mode) -> DiffView {
+        DiffView {
+            from,
+            to,
+            result: None,
+            selected: 0,
+            scroll: 0,
+            open: false,
+            open_scroll: 0,
+        }
+    }
 }
 
 /// Which pane the keys move in, while no timeline is open.
@@ -107,6 +139,10 @@ pub enum XAction {
     CopyUser,
     /// `w`: the user's events as a scenario file.
     WriteScenario,
+    /// `D`: what a migration to another mode would change.
+    Diff,
+    /// `t` on the diff screen: compare with the other mode.
+    DiffTarget,
     ToggleHelp,
     Resize(u16, u16),
 }
@@ -118,9 +154,10 @@ pub mod ctx {
     pub const LIST: u16 = 2;
     pub const TIMELINE: u16 = 4;
     pub const DETAIL: u16 = 8;
+    pub const DIFF: u16 = 16;
     pub const BROWSE: u16 = SUMMARY | LIST;
     pub const USER: u16 = LIST | TIMELINE | DETAIL;
-    pub const ALL: u16 = SUMMARY | LIST | TIMELINE | DETAIL;
+    pub const ALL: u16 = SUMMARY | LIST | TIMELINE | DETAIL | DIFF;
 }
 
 use ctx::ALL;
@@ -137,11 +174,14 @@ pub static KEYS: &[Binding<XAction>] = &[
     b(&[code(KeyCode::Enter)], XAction::Open, ctx::SUMMARY, G::Views, "summary: filter the users by this line", Some("filter")),
     b(&[code(KeyCode::Enter)], XAction::Open, ctx::LIST, G::Views, "users: open the user's timeline", Some("timeline")),
     b(&[code(KeyCode::Enter)], XAction::Open, ctx::TIMELINE, G::Views, "timeline: the event in full, with its verdict and rule", Some("event")),
+    b(&[code(KeyCode::Enter)], XAction::Open, ctx::DIFF, G::Views, "diff: the change's users under both modes, side by side", Some("open")),
     b(&[code(KeyCode::Tab)], XAction::Focus, ctx::BROWSE, G::Panes, "between the summary and the users", Some("summary/users")),
     b(&[k('/')], XAction::SearchStart, ctx::BROWSE, G::Views, "search users by id: substring, or =id for exactly that id", Some("search")),
     b(&[k('y')], XAction::CopyEvent, ctx::TIMELINE | ctx::DETAIL, G::Views, "copy the event as it is in the file", Some("copy")).shown_as("y/Y"),
     b(&[k('Y')], XAction::CopyUser, ctx::USER, G::Views, "copy the user's events as NDJSON", None),
-    b(&[k('w')], XAction::WriteScenario, ctx::USER, G::Views, "write the user's events as a scenario file, to step through and replay in any mode", Some("scenario")),
+    b(&[k('w')], XAction::WriteScenario, ctx::USER | ctx::DIFF, G::Views, "write the user as a scenario file, to replay in any mode (diff: the change's user)", Some("scenario")),
+    b(&[k('D')], XAction::Diff, ctx::BROWSE, G::Views, "migration diff: users that split, merge or move, this mode → another", Some("migration diff")),
+    b(&[k('t')], XAction::DiffTarget, ctx::DIFF, G::Modes, "diff: compare with the other mode", Some("other target")),
     b(&[k('L')], XAction::Right, ctx::TIMELINE, G::Panes, "timeline: scroll the right-hand columns (reason, time, ingest id) sideways", Some("sideways")).shown_as("H/L"),
     b(&[k('H')], XAction::Left, ctx::TIMELINE, G::Panes, "timeline: scroll back to the left", None),
     b(&[k('m')], XAction::ModeNext, ALL, G::Modes, "next merge mode (resolved in the background after the first)", Some("mode")).shown_as("m/1/2/3"),
@@ -149,7 +189,7 @@ pub static KEYS: &[Binding<XAction>] = &[
     b(&[k('1')], XAction::ModeSet(Mode::Legacy), ALL, G::Modes, "Legacy", None),
     b(&[k('2')], XAction::ModeSet(Mode::Original), ALL, G::Modes, "Original ID Merge", None),
     b(&[k('3')], XAction::ModeSet(Mode::Simplified), ALL, G::Modes, "Simplified ID Merge", None),
-    b(&[code(KeyCode::Esc)], XAction::Back, ALL, G::App, "back: close the event or timeline, clear the search, then the filter", Some("back")),
+    b(&[code(KeyCode::Esc)], XAction::Back, ALL, G::App, "back: close the event, timeline or diff, clear the search, then the filter", Some("back")),
     b(&[k('?')], XAction::ToggleHelp, ALL, G::App, "this help", Some("help")),
     b(&[k('q'), ctrl('c')], XAction::Quit, ALL, G::App, "quit", Some("quit")).shown_as("q"),
 ];
@@ -193,14 +233,19 @@ pub struct ExportApp {
     pub detail_scroll: usize,
     /// Cells of the timeline's sideways columns skipped.
     pub hscroll: usize,
-    /// The key help (`?`) is shown.
+    /// The key help (`?`) is shown, scrolled this far.
     pub help: bool,
+    pub help_scroll: usize,
     pub message: Option<String>,
     pub size: (u16, u16),
     pub theme: &'static Theme,
     pub clipboard: Vec<crate::clipboard::Backend>,
     /// Where `w` writes scenario files.
     pub out_dir: std::path::PathBuf,
+    /// The diff screen, while open.
+    pub diff: Option<DiffView>,
+    /// A comparison is being computed.
+    diff_running: bool,
     pub should_quit: bool,
 }
 
@@ -235,11 +280,14 @@ impl ExportApp {
             detail_scroll: 0,
             hscroll: 0,
             help: false,
+            help_scroll: 0,
             message: None,
             size: (100, 30),
             theme: &theme::COLOR,
             clipboard: Vec::new(),
             out_dir: std::path::PathBuf::from("."),
+            diff: None,
+            diff_running: false,
             should_quit: false,
         }
     }
@@ -259,6 +307,11 @@ impl ExportApp {
             Some(m) if self.index.is_some() => vec![Effect::Job(Job::Resolve(m))],
             _ => Vec::new(),
         };
+        self.run_jobs(effects, usize::MAX);
+    }
+
+    /// Carries out the jobs among `effects` at once, and those they lead to (tests).
+    pub fn run_now(&mut self, effects: Vec<Effect>) {
         self.run_jobs(effects, usize::MAX);
     }
 
@@ -283,7 +336,7 @@ impl ExportApp {
     }
 
     pub fn resolution(&self) -> Option<&Resolution> {
-        self.resolved().map(|r| &r.resolution)
+        self.resolved().map(|r| &*r.resolution)
     }
 
     /// Whether a mode is resolved (cached).
@@ -341,6 +394,9 @@ impl ExportApp {
 
     /// The key table's context for what is on screen.
     pub fn context(&self) -> u16 {
+        if self.diff.is_some() {
+            return ctx::DIFF;
+        }
         match (self.detail, self.open, self.focus) {
             (Some(_), _, _) => ctx::DETAIL,
             (None, Some(_), _) => ctx::TIMELINE,
@@ -439,6 +495,22 @@ impl ExportApp {
 
     fn move_by(&mut self, delta: isize) {
         let step = |v: usize, len: usize| v.saturating_add_signed(delta).min(len.saturating_sub(1));
+        let rows = self.body_rows();
+        if let Some(d) = &mut self.diff {
+            if d.open {
+                d.open_scroll = d.open_scroll.saturating_add_signed(delta);
+            } else {
+                let n = d.result.as_ref().map_or(0, |r| r.changes.len());
+                d.selected = step(d.selected, n);
+                d.scroll = d.scroll.min(d.selected);
+                // The list starts below the counts (3 lines) and its header.
+                let shown = rows.saturating_sub(4).max(1);
+                if d.selected >= d.scroll + shown {
+                    d.scroll = d.selected + 1 - shown;
+                }
+            }
+            return;
+        }
         if self.detail.is_some() {
             let len = render::detail_len(self);
             let max = len.saturating_sub(self.body_rows());
@@ -489,7 +561,7 @@ impl ExportApp {
         if self.is_cached(mode) {
             self.switch_to(mode);
             self.pending = None;
-            return Vec::new();
+            return self.diff_from(mode);
         }
         self.pending = Some(mode);
         self.message = Some(format!("resolving under {}…", mode.title()));
@@ -515,13 +587,77 @@ impl ExportApp {
     }
 
     /// A mode resolved: cache it, and show it if it was asked for.
-    fn resolved_as(&mut self, mode: Mode, resolved: Resolved) {
+    fn resolved_as(&mut self, mode: Mode, resolved: Resolved) -> Vec<Effect> {
         self.cache[mode as usize] = Some(resolved);
+        let mut fx = Vec::new();
         if self.pending == Some(mode) {
             self.switch_to(mode);
             self.pending = None;
             self.message = Some(format!("resolved under {}", mode.title()));
+            fx = self.diff_from(mode);
         }
+        fx.extend(self.start_diff());
+        fx
+    }
+
+    /// The diff screen follows a mode switch: it compares from the new current mode.
+    fn diff_from(&mut self, mode: Mode) -> Vec<Effect> {
+        let Some(d) = &mut self.diff else {
+            return Vec::new();
+        };
+        if d.from == mode {
+            return Vec::new();
+        }
+        let to = if d.to == mode { d.from } else { d.to };
+        *d = DiffView::new(mode, to);
+        self.start_diff()
+    }
+
+    /// Opens the diff screen: the current mode against Simplified (Mixpanel's target for
+    /// migrations), or against Original from Simplified.
+    fn open_diff(&mut self) -> Vec<Effect> {
+        let to = if self.mode == Mode::Simplified {
+            Mode::Original
+        } else {
+            Mode::Simplified
+        };
+        self.diff = Some(DiffView::new(self.mode, to));
+        self.start_diff()
+    }
+
+    /// Asks for the open diff's comparison when both modes are resolved and none runs.
+    fn start_diff(&mut self) -> Vec<Effect> {
+        let Some(d) = &self.diff else {
+            return Vec::new();
+        };
+        if d.result.is_some() || self.diff_running {
+            return Vec::new();
+        }
+        let (from, to) = (d.from, d.to);
+        let waiting: Vec<Mode> = [from, to]
+            .into_iter()
+            .filter(|m| !self.is_cached(*m))
+            .collect();
+        if let Some(m) = waiting.first() {
+            // It comes next.
+            if self.running != Some(*m) {
+                self.queued.retain(|q| q != m);
+                self.queued.insert(0, *m);
+            }
+            self.message = Some(format!("the diff waits for {} to resolve…", m.title()));
+            let mut fx = self.next_job();
+            fx.retain(|e| matches!(e, Effect::Job(_)));
+            return fx;
+        }
+        self.diff_running = true;
+        vec![Effect::Job(Job::Diff(from, to))]
+    }
+
+    /// The selected change of the diff screen.
+    pub fn diff_change(&self) -> Option<(&Diff, &diff::Change)> {
+        let d = self.diff.as_ref()?;
+        let r = d.result.as_deref()?;
+        Some((r, r.changes.get(d.selected)?))
     }
 
     fn switch_to(&mut self, mode: Mode) {
@@ -689,6 +825,40 @@ impl ExportApp {
     }
 }
 
+impl ExportApp {
+    /// `w` on the diff screen: the change's user as a scenario. The side where the change
+    /// is one user (a split's from-user, a merge's to-user) holds every event of it;
+    /// otherwise the largest from-user.
+    fn write_change_scenario(&mut self) -> Vec<Effect> {
+        let Some((d, c)) = self.diff_change() else {
+            self.message = Some("no change selected".into());
+            return Vec::new();
+        };
+        let (mode, r, u) = match (c.from_users.as_slice(), c.to_users.as_slice()) {
+            ([u], _) | ([], [u]) => (d.from.mode(), &d.from, *u),
+            (_, [u]) => (d.to.mode(), &d.to, *u),
+            (us, _) => (
+                d.from.mode(),
+                &d.from,
+                *us.iter()
+                    .max_by_key(|&&u| (d.from.users[u].events, std::cmp::Reverse(u)))
+                    .unwrap_or(&0),
+            ),
+        };
+        let Some(index) = self.index.as_ref() else {
+            return Vec::new();
+        };
+        let text = idscope_core::user_scenario::user_scenario(&self.source, index, r, u);
+        let path = self.out_dir.join(scenario_file_name(r.label(u), mode));
+        vec![Effect::Write {
+            kind: WriteKind::Export,
+            path,
+            bytes: text.into_bytes(),
+            overwrite: false,
+        }]
+    }
+}
+
 /// A file name for user `label`'s scenario: the id's letters, digits, `-` and `_` kept
 /// (at most 40), the rest `_`.
 pub fn scenario_file_name(label: &str, mode: Mode) -> String {
@@ -706,7 +876,10 @@ pub fn scenario_file_name(label: &str, mode: Mode) -> String {
         .collect();
     let safe = safe.trim_matches('_');
     let safe = if safe.is_empty() { "user" } else { safe };
-    format!("user-{safe}.{}.json", mode.short())
+    format!(
+        "user-{safe}.{}.json",
+        idscope_core::model::Choice::name(mode)
+    )
 }
 
 /// The action a key means here.
@@ -761,17 +934,45 @@ pub fn update(app: &mut ExportApp, action: XAction) -> Vec<Effect> {
         });
         return Vec::new();
     }
+    if app.help {
+        // The help scrolls; the rest waits until it is closed.
+        let len = render::help_len(app);
+        let max = len.saturating_sub(app.body_rows());
+        let by = |d: isize| app.help_scroll.saturating_add_signed(d).min(max);
+        match action {
+            XAction::Down => app.help_scroll = by(1),
+            XAction::Up => app.help_scroll = by(-1),
+            XAction::PageDown => app.help_scroll = by(app.body_rows() as isize),
+            XAction::PageUp => app.help_scroll = by(-(app.body_rows() as isize)),
+            XAction::Top => app.help_scroll = 0,
+            XAction::Bottom => app.help_scroll = max,
+            _ => {}
+        }
+    }
     match action {
         XAction::Quit => {
             app.should_quit = true;
             return vec![Effect::Quit];
         }
+        _ if app.help
+            && !matches!(
+                action,
+                XAction::ToggleHelp | XAction::Back | XAction::Resize(..)
+            ) => {}
         XAction::Down => app.move_by(1),
         XAction::Up => app.move_by(-1),
         XAction::PageDown => app.move_by(app.body_rows() as isize),
         XAction::PageUp => app.move_by(-(app.body_rows() as isize)),
         XAction::Top => app.move_by(isize::MIN / 2),
         XAction::Bottom => app.move_by(isize::MAX / 2),
+        XAction::Open if app.diff.is_some() => {
+            if let Some(d) = &mut app.diff {
+                if d.result.as_ref().is_some_and(|r| !r.changes.is_empty()) {
+                    d.open = true;
+                    d.open_scroll = 0;
+                }
+            }
+        }
         XAction::Open => {
             if app.searching {
                 app.searching = false;
@@ -800,8 +1001,20 @@ pub fn update(app: &mut ExportApp, action: XAction) -> Vec<Effect> {
         }
         XAction::Left => app.hscroll = app.hscroll.saturating_sub(8),
         XAction::Right => app.hscroll = (app.hscroll + 8).min(render::timeline_strip(app)),
-        XAction::ToggleHelp => app.help = !app.help,
+        XAction::ToggleHelp => {
+            app.help = !app.help;
+            app.help_scroll = 0;
+        }
         XAction::Back if app.help => app.help = false,
+        XAction::Back if app.diff.is_some() => {
+            if let Some(d) = &mut app.diff {
+                if d.open {
+                    d.open = false;
+                } else {
+                    app.diff = None;
+                }
+            }
+        }
         XAction::Back => {
             if app.detail.is_some() {
                 app.detail = None;
@@ -836,7 +1049,22 @@ pub fn update(app: &mut ExportApp, action: XAction) -> Vec<Effect> {
         }
         XAction::CopyEvent => return app.copy_event(),
         XAction::CopyUser => return app.copy_user(),
+        XAction::WriteScenario if app.diff.is_some() => return app.write_change_scenario(),
         XAction::WriteScenario => return app.write_scenario(),
+        XAction::Diff => return app.open_diff(),
+        XAction::DiffTarget => {
+            if let Some(d) = &app.diff {
+                let others: Vec<Mode> = Mode::ALL.into_iter().filter(|m| *m != d.from).collect();
+                let to = if d.to == others[0] {
+                    others[1]
+                } else {
+                    others[0]
+                };
+                let from = d.from;
+                app.diff = Some(DiffView::new(from, to));
+                return app.start_diff();
+            }
+        }
         XAction::ModeNext => return app.set_mode(app.mode.next()),
         XAction::ModePrev => return app.set_mode(app.mode.prev()),
         XAction::ModeSet(m) => return app.set_mode(m),
@@ -867,13 +1095,31 @@ pub fn on_outcome(app: &mut ExportApp, outcome: Outcome) -> Vec<Effect> {
         Outcome::Resolved(mode, result) => {
             app.running = None;
             match result {
-                Ok(resolved) => app.resolved_as(mode, *resolved),
+                Ok(resolved) => {
+                    let mut fx = app.resolved_as(mode, *resolved);
+                    fx.extend(app.next_job());
+                    return fx;
+                }
                 Err(e) => {
                     app.pending = None;
                     app.message = Some(format!("cannot resolve under {}: {e}", mode.title()));
                 }
             }
             app.next_job()
+        }
+        Outcome::Diffed(from, to, result) => {
+            app.diff_running = false;
+            if let Some(d) = &mut app.diff {
+                if (d.from, d.to) == (from, to) {
+                    match result {
+                        Ok(diff) => d.result = Some(diff),
+                        Err(e) => app.message = Some(format!("cannot compare: {e}")),
+                    }
+                    return Vec::new();
+                }
+            }
+            // The screen moved on (another pair, or closed): compare what it shows now.
+            app.start_diff()
         }
         Outcome::Copied(message) => {
             app.message = Some(message);
@@ -926,6 +1172,22 @@ impl Screen for ExportApp {
                         export_index::index(&source, mode, knobs, &progress)
                             .map(|(index, r)| Box::new((index, Resolved::new(r))))
                             .map_err(|e| e.to_string()),
+                    )
+                })
+            }
+            Job::Diff(from, to) => {
+                let (Some(f), Some(t)) = (&self.cache[from as usize], &self.cache[to as usize])
+                else {
+                    return None;
+                };
+                let (f, t) = (Arc::clone(&f.resolution), Arc::clone(&t.resolution));
+                let malformed = self.index.as_ref().map_or(0, |i| i.bad_count);
+                let name = self.source.name().to_string();
+                Box::new(move || {
+                    Outcome::Diffed(
+                        from,
+                        to,
+                        Ok(Box::new(diff::compare(name, knobs, malformed, f, t))),
                     )
                 })
             }

@@ -59,7 +59,9 @@ impl Widget for &ExportApp {
                 render_lines(lines, 0, inner, buf);
             }
             (None, Some(_)) => {
-                if self.detail.is_some() {
+                if self.diff.is_some() {
+                    super::diff_view::render(self, a.body, buf);
+                } else if self.detail.is_some() {
                     let title = "Event · y copy · Esc back".to_string();
                     pane_block(fit(&title, w.saturating_sub(6)), true, t).render(a.body, buf);
                     let inner = layout::inner(a.body);
@@ -80,23 +82,13 @@ impl Widget for &ExportApp {
         if self.help {
             let inner = layout::inner(a.body);
             ratatui::widgets::Clear.render(a.body, buf);
-            pane_block("Keys (Esc or ? closes)".into(), true, t).render(a.body, buf);
-            let mut lines = Vec::new();
-            for (keys, help, _) in keymap::help_rows(super::KEYS, |_| "") {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {keys:<14}"), t.key),
-                    Span::raw(fit(help, (inner.width as usize).saturating_sub(16))),
-                ]));
-            }
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                fit(
-                    "While searching, letters are text: Enter keeps the search, Esc clears it.",
-                    inner.width as usize,
-                ),
-                t.label,
-            ));
-            render_lines(lines, 0, inner, buf);
+            pane_block("Keys (Esc or ? closes; j/k scroll)".into(), true, t).render(a.body, buf);
+            render_lines(
+                help_lines(self, inner.width as usize),
+                self.help_scroll,
+                inner,
+                buf,
+            );
         }
         status(self, a.status, buf);
     }
@@ -522,4 +514,30 @@ pub fn detail_lines(app: &ExportApp, width: usize) -> Vec<Line<'static>> {
 /// How many lines the detail takes at the terminal's width.
 pub fn detail_len(app: &ExportApp) -> usize {
     detail_lines(app, (app.size.0 as usize).saturating_sub(2)).len()
+}
+
+/// The key help at `width`: every key of [`super::KEYS`] with what it does.
+pub fn help_lines(app: &ExportApp, width: usize) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let mut lines = Vec::new();
+    for (keys, help, _) in keymap::help_rows(super::KEYS, |_| "") {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {keys:<14}"), t.key),
+            Span::raw(fit(help, width.saturating_sub(16))),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        fit(
+            "While searching, letters are text: Enter keeps the search, Esc clears it.",
+            width,
+        ),
+        t.label,
+    ));
+    lines
+}
+
+/// How many lines the help takes at the terminal's width.
+pub fn help_len(app: &ExportApp) -> usize {
+    help_lines(app, (app.size.0 as usize).saturating_sub(2)).len()
 }

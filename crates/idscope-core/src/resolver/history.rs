@@ -68,8 +68,9 @@ impl History {
         // Names are mostly UUIDs (36 bytes) or their `$device:` form.
         self.text.reserve(ids * 40);
         self.ends.reserve(ids);
-        self.index.reserve(ids, |(h, _)| *h);
         self.nodes.reserve(ids);
+        // Not the hash table: its slots are touched all over as it fills, so room reserved
+        // for a guess that is too high costs real memory; it regrows cheaply (hashes stored).
     }
 
     pub fn lookup(&self, name: &str) -> Option<IdRef> {
