@@ -1,12 +1,29 @@
 //! Copying to the clipboard locally, over SSH and inside tmux (issue 4). The backend is
 //! chosen by a pure function of the
 //! environment; data always goes through stdin or the terminal, never through arguments.
+//!
+//! A copy has two halves (issue 17): OSC 52 is written to the terminal (the app does it on
+//! its UI thread, between frames) and the programs (tmux, native tools) may wait, so they run
+//! elsewhere, each stopped after [`COMMAND_TIMEOUT`].
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 
 /// Above this size a file export is the better advice.
 pub const LARGE: usize = 100 * 1024;
+
+/// The most a copy sends through OSC 52 (data, before base64): terminals stall parsing a
+/// huge escape sequence (78 MB froze one for 4 s) and many cap or drop it anyway.
+pub const OSC52_MAX: usize = 1024 * 1024;
+
+/// How long a clipboard program may run before it is killed: one that never exits (e.g.
+/// waiting for a display that is not there) must not hold the copy forever.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How often a running clipboard program is checked on.
+const POLL: Duration = Duration::from_millis(5);
 
 /// The `--clipboard` setting.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -99,8 +116,14 @@ impl Backend {
         match self {
             Backend::Tmux => "tmux buffer".into(),
             Backend::Osc52 => "OSC 52".into(),
-            Backend::Command(argv) => argv.join(" "),
+            // Typed by the user, shown in the status bar: no control character goes raw.
+            Backend::Command(argv) => idscope_core::text::visible(&argv.join(" ")).into_owned(),
         }
+    }
+
+    /// Whether the backend runs a program (which may wait) rather than writing to the terminal.
+    pub fn runs_program(&self) -> bool {
+        !matches!(self, Backend::Osc52)
     }
 }
 
@@ -173,7 +196,7 @@ fn base64(data: &[u8]) -> String {
 }
 
 /// What happened when copying, for the status bar.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Outcome {
     /// Backends that took the data.
     pub delivered: Vec<String>,
@@ -203,42 +226,82 @@ impl Outcome {
         }
         msg
     }
+
+    /// Both halves of a copy in one: `self`'s backends first.
+    pub fn merge(mut self, other: Outcome) -> Outcome {
+        self.delivered.extend(other.delivered);
+        self.failed.extend(other.failed);
+        self.unconfirmed |= other.unconfirmed;
+        self
+    }
 }
 
-/// Sends `data` to every backend. `terminal` receives OSC 52 bytes (the real stdout in the
-/// app, a buffer in tests).
+/// Sends `data` to every backend, on this thread: OSC 52 first, to `terminal` (the real
+/// stdout in the app, a buffer in tests), then the programs.
 pub fn copy(backends: &[Backend], data: &[u8], terminal: &mut dyn Write) -> Outcome {
-    let mut out = Outcome {
-        delivered: Vec::new(),
-        failed: Vec::new(),
-        unconfirmed: false,
+    let to_programs = if backends.iter().any(Backend::runs_program) {
+        copy_to_programs(backends, Arc::from(data))
+    } else {
+        Outcome::default()
     };
+    copy_to_terminal(backends, data, terminal).merge(to_programs)
+}
+
+/// The terminal's half of a copy: OSC 52, when among `backends` and not over
+/// [`OSC52_MAX`].
+pub fn copy_to_terminal(backends: &[Backend], data: &[u8], terminal: &mut dyn Write) -> Outcome {
+    let mut out = Outcome::default();
+    if !backends.contains(&Backend::Osc52) {
+        return out;
+    }
+    if data.len() > OSC52_MAX {
+        out.failed.push(format!(
+            "too large for OSC 52 ({} > {} MiB): use --clipboard command:<program>",
+            idscope_core::text::human_size(data.len() as u64),
+            OSC52_MAX >> 20
+        ));
+        return out;
+    }
+    match terminal
+        .write_all(&osc52(data))
+        .and_then(|_| terminal.flush())
+    {
+        Ok(()) => {
+            out.unconfirmed = true;
+            out.delivered.push(Backend::Osc52.name());
+        }
+        Err(e) => out.failed.push(format!("{} ({e})", Backend::Osc52.name())),
+    }
+    out
+}
+
+/// The programs' half of a copy (tmux, native tools), one after another, each killed after
+/// [`COMMAND_TIMEOUT`]. It waits on them: the app runs it off its UI thread.
+pub fn copy_to_programs(backends: &[Backend], data: Arc<[u8]>) -> Outcome {
+    let mut out = Outcome::default();
     for b in backends {
         let result = match b {
-            Backend::Osc52 => terminal
-                .write_all(&osc52(data))
-                .and_then(|_| terminal.flush())
-                .map_err(|e| e.to_string()),
+            Backend::Osc52 => continue,
             Backend::Tmux => pipe_to(
                 &["tmux".into(), "load-buffer".into(), "-w".into(), "-".into()],
-                data,
+                Arc::clone(&data),
+                COMMAND_TIMEOUT,
             ),
-            Backend::Command(argv) => pipe_to(argv, data),
+            Backend::Command(argv) => pipe_to(argv, Arc::clone(&data), COMMAND_TIMEOUT),
         };
         match result {
-            Ok(()) => {
-                out.unconfirmed |= *b == Backend::Osc52;
-                out.delivered.push(b.name());
-            }
+            Ok(()) => out.delivered.push(b.name()),
             Err(e) => out.failed.push(format!("{} ({e})", b.name())),
         }
     }
     out
 }
 
-/// Runs a program with `data` on its stdin; its own output is discarded.
-pub fn pipe_to(argv: &[String], data: &[u8]) -> Result<(), String> {
+/// Runs a program with `data` on its stdin (its own output discarded) and waits for it, at
+/// most `timeout`: then it is killed and the error says so.
+pub fn pipe_to(argv: &[String], data: Arc<[u8]>, timeout: Duration) -> Result<(), String> {
     let (program, args) = argv.split_first().ok_or("empty command")?;
+    let deadline = Instant::now() + timeout;
     let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
@@ -246,15 +309,54 @@ pub fn pipe_to(argv: &[String], data: &[u8]) -> Result<(), String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| e.to_string())?;
+    // The data goes in from a thread of its own: past the pipe's buffer, a program that does
+    // not read blocks the write as surely as the wait. Once the program is gone the write
+    // fails and the thread ends.
+    let (tx, written) = mpsc::channel();
     if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(data).map_err(|e| e.to_string())?;
+        let writer = std::thread::Builder::new()
+            .name("clipboard-stdin".into())
+            .spawn(move || {
+                let _ = tx.send(stdin.write_all(&data).map_err(|e| e.to_string()));
+            });
+        if let Err(e) = writer {
+            kill(&mut child);
+            return Err(format!("cannot start a thread: {e}"));
+        }
     }
-    let status = child.wait().map_err(|e| e.to_string())?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("exited with {status}"))
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() >= deadline => {
+                kill(&mut child);
+                return Err(format!(
+                    "timed out after {} s; killed it",
+                    timeout.as_secs_f32()
+                ));
+            }
+            Ok(None) => std::thread::sleep(POLL),
+            Err(e) => {
+                kill(&mut child);
+                return Err(e.to_string());
+            }
+        }
+    };
+    if !status.success() {
+        return Err(format!("exited with {status}"));
     }
+    // It exited, so the write is over — unless a program it started still holds the pipe.
+    let left = deadline.saturating_duration_since(Instant::now());
+    match written.recv_timeout(left.max(Duration::from_millis(100))) {
+        Ok(Ok(())) | Err(mpsc::RecvTimeoutError::Disconnected) => Ok(()),
+        Ok(Err(e)) => Err(e),
+        Err(mpsc::RecvTimeoutError::Timeout) => Err("exited without reading its input".into()),
+    }
+}
+
+/// Kills a clipboard program and reaps it (no zombie left behind).
+fn kill(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 #[cfg(test)]

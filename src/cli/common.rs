@@ -1,13 +1,16 @@
 //! What every command shares: exit codes, the knob flags, value lists built from the
-//! engine's [`Choice`] types, and writing to stdout.
+//! engine's [`Choice`] types, writing to stdout, and `--out` files ([`OutFile`]).
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::Args;
+use idscope_core::atomic::{AtomicFile, WriteError};
 use idscope_core::load::load_file;
 use idscope_core::model::{Choice, GuidCheck, Knobs, MissingDistinctId, Mode, RunConfig};
 use idscope_core::scenario::LoadError;
-use idscope_core::text::visible;
-use std::io::Write;
+use idscope_core::text::{json_for_terminal, visible, visible_lines};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_CHECK_FAILED: i32 = 1;
@@ -72,15 +75,351 @@ pub fn load_or_report(file: &std::path::Path) -> Option<idscope_core::Scenario> 
     load_file(file).map_err(|e| report(&e)).ok()
 }
 
-/// Writes data to stdout; a closed pipe (`| head`) is not an error worth a panic.
+/// Writes text to stdout ([`stdout`]: escaped on a terminal, as is to a file or pipe).
 pub fn write_stdout(text: &str) -> i32 {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    write_stdout_as(text, Syntax::Text)
+}
+
+/// Writes JSON (or NDJSON) to stdout: on a terminal the characters that could drive it
+/// become `\uXXXX`, so it stays the same, valid JSON.
+pub fn write_stdout_json(text: &str) -> i32 {
+    write_stdout_as(text, Syntax::Json)
+}
+
+/// Writes `text` through [`stdout`]; a closed pipe (`| head`) is not an error worth a panic.
+pub fn write_stdout_as(text: &str, syntax: Syntax) -> i32 {
+    let mut out = stdout(syntax);
+    finish_stdout(out.write_all(text.as_bytes()).and_then(|_| out.flush()))
+}
+
+/// The exit code after writing to stdout: a closed pipe is fine, any other error is not.
+pub fn finish_stdout(result: std::io::Result<()>) -> i32 {
+    match result {
         Ok(()) => EXIT_OK,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => {
             eprintln!("error: cannot write output: {e}");
             EXIT_INVALID
+        }
+    }
+}
+
+/// How an output is written, so its escapes on a terminal keep its meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// Text, CSV, code: `\x1b`, `\u{9b}` (newlines and tabs kept).
+    Text,
+    /// JSON and NDJSON: `\u001b`, `\u009b`, still valid JSON.
+    Json,
+}
+
+/// The one way data reaches stdout. On a terminal every control character (C0, C1 such as
+/// the one-byte CSI U+009B), bidi and other invisible format character (U+061C, tags
+/// U+E0000–U+E007F) is escaped, so an id in the data can never set the title, write the
+/// clipboard (OSC 52) or clear the screen; a file or pipe gets the bytes as they are (valid,
+/// lossless CSV and JSON).
+pub fn stdout(syntax: Syntax) -> Stdout {
+    let out = std::io::stdout();
+    Stdout {
+        escape: out.is_terminal().then_some(syntax),
+        out: out.lock(),
+        pending: Vec::new(),
+    }
+}
+
+/// stdout through [`stdout`]'s escaping. A character split across writes waits for its
+/// other bytes.
+pub struct Stdout {
+    out: std::io::StdoutLock<'static>,
+    escape: Option<Syntax>,
+    /// The start of a UTF-8 sequence the last write ended in.
+    pending: Vec<u8>,
+}
+
+impl Stdout {
+    fn escaped(&mut self, bytes: &[u8], last: bool) -> std::io::Result<()> {
+        let Some(syntax) = self.escape else {
+            return self.out.write_all(bytes);
+        };
+        let mut rest = bytes;
+        loop {
+            let (text, invalid) = match std::str::from_utf8(rest) {
+                Ok(text) => (text, None),
+                Err(e) => {
+                    let (ok, bad) = rest.split_at(e.valid_up_to());
+                    // Checked by from_utf8 up to here.
+                    let text = std::str::from_utf8(ok).unwrap_or_default();
+                    (text, Some((bad, e.error_len())))
+                }
+            };
+            let shown = match syntax {
+                Syntax::Text => visible_lines(text),
+                Syntax::Json => json_for_terminal(text),
+            };
+            self.out.write_all(shown.as_bytes())?;
+            match invalid {
+                None => {
+                    self.pending.clear();
+                    return Ok(());
+                }
+                // An unfinished character at the end: kept for the next write.
+                Some((bad, None)) if !last => {
+                    self.pending = bad.to_vec();
+                    return Ok(());
+                }
+                Some((bad, n)) => {
+                    let n = n.unwrap_or(bad.len());
+                    for b in &bad[..n] {
+                        write!(self.out, "\\x{b:02x}")?;
+                    }
+                    rest = &bad[n..];
+                }
+            }
+        }
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.pending.is_empty() {
+            self.escaped(buf, false)?;
+        } else {
+            let mut joined = std::mem::take(&mut self.pending);
+            joined.extend_from_slice(buf);
+            self.escaped(&joined, false)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+impl Drop for Stdout {
+    fn drop(&mut self) {
+        if !self.pending.is_empty() {
+            let pending = std::mem::take(&mut self.pending);
+            let _ = self.escaped(&pending, true);
+            let _ = self.out.flush();
+        }
+    }
+}
+
+/// Prints a command-line error (or help) as clap would, but with the user's values escaped
+/// on stderr: clap writes an invalid `--mode` value raw, escape sequences and all.
+pub fn print_clap_error(e: &clap::Error) {
+    if e.use_stderr() {
+        eprint!("{}", visible_lines(&e.render().to_string()));
+    } else {
+        let _ = e.print();
+    }
+}
+
+/// Refuses an `--out` that is the input file itself (same device and inode, so through a
+/// symlink, `./x` or a hard link too): with `--force` the input would be replaced by its
+/// own output.
+pub fn refuse_same_file(input: &Path, out: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(a), Ok(b)) = (std::fs::metadata(input), std::fs::metadata(out)) {
+            if b.is_file() && a.dev() == b.dev() && a.ino() == b.ino() {
+                return Err(format!(
+                    "--out {} is the input file {}; not replacing the input with its own output (expected another path)",
+                    visible(&idscope_core::text::path_text(out)),
+                    visible(&idscope_core::text::path_text(input))
+                ));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (input, out);
+    Ok(())
+}
+
+/// Writes `data` to the `--out` file `path` (atomically, refusing the input file itself);
+/// the error is printed. True when written.
+pub fn write_out(input: &Path, path: &Path, data: &[u8], force: bool) -> bool {
+    let written = refuse_same_file(input, path).and_then(|()| {
+        let mut file = OutFile::create(path, force).map_err(|e| e.to_string())?;
+        file.write_all(data).map_err(|e| {
+            format!(
+                "cannot write {}: {e}",
+                visible(&idscope_core::text::path_text(path))
+            )
+        })?;
+        file.commit().map_err(|e| e.to_string())
+    });
+    match written {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("error: {e}");
+            false
+        }
+    }
+}
+
+/// The temp file of the `--out` being written, for the signal handler to remove.
+static TEMP: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// An `--out` file being written ([`AtomicFile`]): if TERM, INT, HUP or QUIT ends the
+/// process before the commit, its temp file is removed and the exit code is 128 + signal,
+/// so no hidden partial file is left in the user's directory.
+pub struct OutFile {
+    file: Option<AtomicFile>,
+}
+
+impl OutFile {
+    pub fn create(path: &Path, force: bool) -> Result<OutFile, WriteError> {
+        let file = AtomicFile::create(path, force)?;
+        if let Some(tmp) = file.temp_path() {
+            watch_signals();
+            *TEMP.lock().unwrap_or_else(|e| e.into_inner()) = Some(tmp.to_path_buf());
+        }
+        Ok(OutFile { file: Some(file) })
+    }
+
+    /// Puts the file in place.
+    pub fn commit(mut self) -> Result<(), WriteError> {
+        let result = match self.file.take() {
+            Some(f) => f.commit(),
+            None => Ok(()),
+        };
+        forget_temp();
+        result
+    }
+}
+
+impl Write for OutFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut self.file {
+            Some(f) => f.write(buf),
+            None => Err(std::io::Error::other("the file was already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for OutFile {
+    fn drop(&mut self) {
+        // AtomicFile's drop removes the temp file; then the handler has nothing to do.
+        self.file = None;
+        forget_temp();
+    }
+}
+
+fn forget_temp() {
+    *TEMP.lock().unwrap_or_else(|e| e.into_inner()) = None;
+}
+
+/// Starts (once) the thread that removes the registered temp file on a signal and exits.
+fn watch_signals() {
+    use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let Ok(mut signals) =
+            signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP, SIGQUIT])
+        else {
+            return;
+        };
+        std::thread::spawn(move || {
+            if let Some(signo) = signals.forever().next() {
+                if let Some(p) = TEMP.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+                    let _ = std::fs::remove_file(p);
+                }
+                std::process::exit(128 + signo);
+            }
+        });
+    });
+}
+
+/// While alive, a SIGBUS ends the process with "error: FILE changed while being read
+/// (truncated?)" and exit 2 instead of a silent death: reading a mapped file whose pages
+/// another process truncated away raises it. The handler only calls write(2) and _exit(2)
+/// (async-signal-safe) with a message prepared here; dropping the guard puts the previous
+/// action back. (`libc::sigaction` rather than signal-hook: signal-hook cannot restore the
+/// default action of a fault signal, and an ignored SIGBUS would fault again forever.)
+pub struct TruncationGuard {
+    #[cfg(unix)]
+    previous: libc::sigaction,
+}
+
+#[cfg(unix)]
+mod sigbus {
+    use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+
+    /// The message (leaked: a few bytes a file, and a handler may be reading it).
+    pub static MESSAGE: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
+    pub static LEN: AtomicUsize = AtomicUsize::new(0);
+
+    pub extern "C" fn handler(_: libc::c_int) {
+        let (p, n) = (MESSAGE.load(Ordering::Acquire), LEN.load(Ordering::Acquire));
+        // SAFETY: write(2) and _exit(2) are async-signal-safe; `p` is null or `n` bytes
+        // that live forever.
+        unsafe {
+            if !p.is_null() {
+                libc::write(2, p.cast(), n);
+            }
+            libc::_exit(2);
+        }
+    }
+}
+
+impl TruncationGuard {
+    /// Installs the handler for reading `name` (shown escaped).
+    pub fn install(name: &str) -> TruncationGuard {
+        #[cfg(unix)]
+        {
+            use std::sync::atomic::Ordering;
+            // A progress bar may be mid-line on a terminal.
+            let lead = if std::io::stderr().is_terminal() {
+                "\n"
+            } else {
+                ""
+            };
+            let message: &'static mut [u8] = format!(
+                "{lead}error: {} changed while being read (truncated?); expected it to stay as it was until read\n",
+                visible(name)
+            )
+            .into_bytes()
+            .leak();
+            sigbus::MESSAGE.store(std::ptr::null_mut(), Ordering::Release);
+            sigbus::LEN.store(message.len(), Ordering::Release);
+            sigbus::MESSAGE.store(message.as_mut_ptr(), Ordering::Release);
+            // SAFETY: a plain handler (no SA_SIGINFO) that only calls async-signal-safe
+            // functions; `previous` is written by sigaction before it is read.
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = sigbus::handler as *const () as libc::sighandler_t;
+                // On the alternate stack where std set one up (as its own handler does).
+                action.sa_flags = libc::SA_ONSTACK;
+                libc::sigemptyset(&mut action.sa_mask);
+                let mut previous: libc::sigaction = std::mem::zeroed();
+                libc::sigaction(libc::SIGBUS, &action, &mut previous);
+                TruncationGuard { previous }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = name;
+            TruncationGuard {}
+        }
+    }
+}
+
+impl Drop for TruncationGuard {
+    fn drop(&mut self) {
+        // SAFETY: puts back the action sigaction returned.
+        #[cfg(unix)]
+        unsafe {
+            libc::sigaction(libc::SIGBUS, &self.previous, std::ptr::null_mut());
         }
     }
 }

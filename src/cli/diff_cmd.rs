@@ -15,7 +15,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 #[derive(Args, Debug)]
 pub struct DiffArgs {
     /// Raw-export JSONL, /import NDJSON or a JSON array; gzip is detected; `-` reads stdin.
-    input: String,
+    #[arg(value_name = "EXPORT")]
+    input: std::path::PathBuf,
     /// The identity mode the project has now.
     #[arg(long, value_parser = choice::<Mode>())]
     from: Mode,
@@ -56,6 +57,8 @@ pub fn diff(args: DiffArgs) -> i32 {
     } else {
         Format::Json
     });
+    // A file truncated while mapped is a clear error, not a silent SIGBUS (issue 17).
+    let _guard = super::common::TruncationGuard::install(source.name());
     let progress = AtomicU64::new(0);
     let done = AtomicBool::new(false);
     let result = std::thread::scope(|s| {
@@ -81,7 +84,7 @@ pub fn diff(args: DiffArgs) -> i32 {
     }
     let text = match format {
         Format::Text => diff::text(&d, args.top),
-        Format::Json => diff::json(&d, args.top),
+        Format::Json => return super::common::write_stdout_json(&diff::json(&d, args.top)),
         // Every change, row by row: the output can be large, so it is not built first.
         Format::Csv => return write_csv(&d),
     };
@@ -90,7 +93,7 @@ pub fn diff(args: DiffArgs) -> i32 {
 
 /// Streams the CSV to stdout; a closed pipe (`| head`) ends it quietly, like `write_stdout`.
 fn write_csv(d: &diff::Diff) -> i32 {
-    let mut out = std::io::stdout().lock();
+    let mut out = super::common::stdout(super::common::Syntax::Text);
     match diff::write_csv(d, &mut out) {
         Ok(()) => EXIT_OK,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
@@ -102,9 +105,9 @@ fn write_csv(d: &diff::Diff) -> i32 {
 }
 
 /// The export as one block of bytes: a file mapped, stdin (gzip or not) read whole.
-fn open(input: &str) -> Result<Source, ingest::Error> {
-    if input != "-" {
-        return Source::open(input.as_ref());
+fn open(input: &std::path::Path) -> Result<Source, ingest::Error> {
+    if input.as_os_str() != "-" {
+        return Source::open(input);
     }
     let opened = ingest::open_stdin()?;
     let name = opened.name().to_string();

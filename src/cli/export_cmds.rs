@@ -1,7 +1,7 @@
 //! The commands on real exports: `resolve` (through the shared reader,
 //! [`idscope_core::ingest`]) and `gen` (a synthetic export to try it on).
 
-use super::common::{choice, write_stdout, KnobArgs, EXIT_INVALID, EXIT_OK};
+use super::common::{choice, write_stdout, KnobArgs, OutFile, EXIT_INVALID, EXIT_OK};
 use clap::Args;
 use idscope_core::gen::Shape;
 use idscope_core::ingest::{self, BadLine, Control, Event, Sink};
@@ -14,13 +14,24 @@ use std::path::PathBuf;
 #[derive(Args, Debug)]
 pub struct ResolveArgs {
     /// Raw-export JSONL, /import NDJSON or a JSON array; gzip is detected; `-` reads stdin.
-    input: String,
+    /// Any file name the system allows (not only UTF-8).
+    #[arg(value_name = "EXPORT")]
+    input: PathBuf,
     /// The project's identity mode.
     #[arg(long, value_parser = choice::<Mode>())]
     mode: Mode,
     /// What to print [default: text when stdout is a terminal, json otherwise].
     #[arg(long, value_parser = choice::<Format>())]
     format: Option<Format>,
+    /// A line longer than this is malformed and not read; a stream (stdin, gzip) stops at a
+    /// line still unended past it (exit 2). Bounds the memory one line takes.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = ingest::DEFAULT_MAX_LINE,
+        value_parser = clap::value_parser!(u64).range(1..=ingest::MAX_LINE_LIMIT)
+    )]
+    max_line_bytes: u64,
     /// Drop repeats of (event, time, distinct_id, $insert_id), as Mixpanel does at query time.
     #[arg(long)]
     dedupe: bool,
@@ -52,38 +63,61 @@ pub struct GenArgs {
     force: bool,
 }
 
+/// `gen`: the lines are streamed, to stdout or to `--out`'s temp file (put in place once
+/// complete), so memory stays flat however many events are asked for.
 pub fn gen(args: GenArgs) -> i32 {
-    let mut buf: Vec<u8> = Vec::new();
-    let stdout = std::io::stdout();
-    let mut lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let to_file = args.out.is_some();
-    let result = idscope_core::gen::generate(args.events, args.seed, args.shape, &mut |line| {
-        let sink: &mut dyn Write = if to_file { &mut buf } else { &mut lock };
-        sink.write_all(line.as_bytes())?;
-        sink.write_all(b"\n")
-    });
-    let result = result.and_then(|_| lock.flush());
-    drop(lock);
-    if let Err(e) = result {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            return EXIT_OK;
-        }
-        eprintln!("error: cannot write: {e}");
-        return EXIT_INVALID;
-    }
-    if let Some(path) = args.out {
-        if let Err(e) = idscope_core::atomic::write_atomic(&path, &buf, args.force) {
+    let Some(path) = &args.out else {
+        return match write_events(&args, std::io::stdout().lock()) {
+            Ok(_) => EXIT_OK,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+            Err(e) => {
+                eprintln!("error: cannot write: {e}");
+                EXIT_INVALID
+            }
+        };
+    };
+    let shown = visible(&idscope_core::text::path_text(path)).into_owned();
+    // Before the work: an existing file without --force is refused at once.
+    let file = match OutFile::create(path, args.force) {
+        Ok(f) => f,
+        Err(e) => {
             eprintln!("error: {e}");
             return EXIT_INVALID;
         }
-        eprintln!(
-            "wrote {} events to {} ({})",
-            args.events,
-            visible(&path.display().to_string()),
-            human_size(buf.len() as u64)
-        );
+    };
+    let (file, bytes) = match write_events(&args, file) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: cannot write {shown}: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    if let Err(e) = file.commit() {
+        eprintln!("error: {e}");
+        return EXIT_INVALID;
     }
+    eprintln!(
+        "wrote {} events to {shown} ({})",
+        args.events,
+        human_size(bytes)
+    );
     EXIT_OK
+}
+
+/// Writes `gen`'s lines to `sink` through a buffer; gives the sink back with the bytes
+/// written.
+fn write_events<W: Write>(args: &GenArgs, sink: W) -> std::io::Result<(W, u64)> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, sink);
+    let mut bytes = 0u64;
+    idscope_core::gen::generate(args.events, args.seed, args.shape, &mut |line| {
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
+        bytes += line.len() as u64 + 1;
+        Ok(())
+    })?;
+    out.flush()?;
+    let sink = out.into_inner().map_err(|e| e.into_error())?;
+    Ok((sink, bytes))
 }
 
 fn progress(total: Option<u64>) -> Option<indicatif::ProgressBar> {
@@ -208,13 +242,13 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 }
 
 pub fn resolve(args: ResolveArgs) -> i32 {
-    let opened = if args.input == "-" {
+    let opened = if args.input.as_os_str() == "-" {
         ingest::open_stdin()
     } else {
-        ingest::open(args.input.as_ref())
+        ingest::open(&args.input)
     };
     let input = match opened {
-        Ok(x) => x,
+        Ok(x) => x.max_line_bytes(args.max_line_bytes),
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_INVALID;
@@ -245,11 +279,25 @@ pub fn resolve(args: ResolveArgs) -> i32 {
         bar: progress(input.size()),
         kept: keep_lines.then(Vec::new),
     };
-    match input.feed(&mut sink) {
+    // A mapped file truncated by another process while it is read: a clear error, not a
+    // silent death by SIGBUS.
+    let guard = input
+        .is_mapped()
+        .then(|| super::common::TruncationGuard::install(&name));
+    let fed = input.feed(&mut sink);
+    drop(guard);
+    match fed {
         Ok(true) => {}
         Ok(false) => return EXIT_INVALID,
         Err(e) => {
-            eprintln!("error: {e}");
+            if let Some(b) = sink.bar.take() {
+                b.finish_and_clear();
+            }
+            let hint = match e {
+                ingest::Error::LineTooLong { .. } => "; raise the cap with --max-line-bytes N",
+                _ => "",
+            };
+            eprintln!("error: {e}{hint}");
             return EXIT_INVALID;
         }
     }
@@ -287,5 +335,8 @@ pub fn resolve(args: ResolveArgs) -> i32 {
             s
         }
     };
-    write_stdout(&text)
+    match format {
+        Format::Json | Format::ResolvedJsonl => super::common::write_stdout_json(&text),
+        Format::Text | Format::MappingCsv => write_stdout(&text),
+    }
 }

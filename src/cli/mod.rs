@@ -103,7 +103,7 @@ pub fn main() -> i32 {
             } else {
                 EXIT_OK
             };
-            let _ = e.print();
+            common::print_clap_error(&e);
             return code;
         }
     };

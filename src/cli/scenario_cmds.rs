@@ -1,8 +1,9 @@
 //! The commands on scenario files: `run`, `export`, `check`, `validate`, `schema`.
 
+use super::common::Syntax;
 use super::common::{
-    choice, load_or_report, report, write_stdout, KnobArgs, EXIT_CHECK_FAILED, EXIT_INVALID,
-    EXIT_OK,
+    choice, load_or_report, report, write_out, write_stdout, KnobArgs, EXIT_CHECK_FAILED,
+    EXIT_INVALID, EXIT_OK,
 };
 use clap::Args;
 use idscope_core::export::{Format as ExportFormat, Region, Scope};
@@ -85,7 +86,7 @@ pub fn run(args: RunArgs) -> i32 {
         Some(k) => {
             eprintln!(
                 "error: --until {k} is past the last step of {} ({total} steps)",
-                args.file.display()
+                visible(&args.file.display().to_string())
             );
             return EXIT_INVALID;
         }
@@ -98,7 +99,11 @@ pub fn run(args: RunArgs) -> i32 {
     let run = Run::with_ids(&scenario, config, ids);
     match args.format {
         Format::Json => {
-            match idscope_core::output::write_run_json(&run, until, std::io::stdout().lock()) {
+            match idscope_core::output::write_run_json(
+                &run,
+                until,
+                super::common::stdout(Syntax::Json),
+            ) {
                 Ok(()) => EXIT_OK,
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
                 Err(e) => {
@@ -126,7 +131,11 @@ pub fn export(args: ExportArgs) -> i32 {
     let export = match idscope_core::export::export(&run, &scenario, &opts) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("error: {}: {}", args.file.display(), visible(&e));
+            eprintln!(
+                "error: {}: {}",
+                visible(&args.file.display().to_string()),
+                visible(&e)
+            );
             return EXIT_INVALID;
         }
     };
@@ -134,24 +143,28 @@ pub fn export(args: ExportArgs) -> i32 {
         eprintln!("warning: {}", visible(w));
     }
     match args.out {
-        None => write_stdout(&export.text),
+        // On a terminal, escapes in the JSON the formats carry stay valid JSON.
+        None => super::common::write_stdout_as(
+            &export.text,
+            match opts.format {
+                ExportFormat::MappingCsv | ExportFormat::Mermaid | ExportFormat::Dot => {
+                    Syntax::Text
+                }
+                _ => Syntax::Json,
+            },
+        ),
         Some(path) => {
-            match idscope_core::atomic::write_atomic(&path, export.text.as_bytes(), args.force) {
-                Ok(()) => {
-                    eprintln!(
-                        "wrote {} ({} bytes, {} item{})",
-                        visible(&path.display().to_string()),
-                        export.text.len(),
-                        export.items,
-                        if export.items == 1 { "" } else { "s" }
-                    );
-                    EXIT_OK
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    EXIT_INVALID
-                }
+            if !write_out(&args.file, &path, export.text.as_bytes(), args.force) {
+                return EXIT_INVALID;
             }
+            eprintln!(
+                "wrote {} ({} bytes, {} item{})",
+                visible(&path.display().to_string()),
+                export.text.len(),
+                export.items,
+                if export.items == 1 { "" } else { "s" }
+            );
+            EXIT_OK
         }
     }
 }
@@ -165,7 +178,7 @@ pub fn schema() -> i32 {
     if !text.ends_with('\n') {
         text.push('\n');
     }
-    write_stdout(&text)
+    super::common::write_stdout_json(&text)
 }
 
 pub fn validate(paths: &[PathBuf]) -> i32 {

@@ -2,11 +2,13 @@
 //! opened in the explorer (`idscope FILE.json`), stepped through, switched between modes
 //! and edited. The engine side is [`idscope_core::user_scenario`].
 
-use super::common::{choice, write_stdout, KnobArgs, EXIT_INVALID, EXIT_OK};
+use super::common::{
+    choice, refuse_same_file, write_out, write_stdout_json, KnobArgs, EXIT_INVALID, EXIT_OK,
+};
 use clap::Args;
 use idscope_core::export_index::{self, Source};
 use idscope_core::model::Mode;
-use idscope_core::text::{quoted, visible};
+use idscope_core::text::{count, quoted, visible};
 use idscope_core::user_scenario;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
@@ -34,6 +36,13 @@ pub struct ExportUserArgs {
 }
 
 pub fn export_user(args: ExportUserArgs) -> i32 {
+    // Before the work: reading a large export only to refuse its --out is slow.
+    if let Some(out) = &args.out {
+        if let Err(e) = refuse_same_file(&args.export, out) {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    }
     let source = match Source::open(&args.export) {
         Ok(s) => s,
         Err(e) => {
@@ -42,6 +51,8 @@ pub fn export_user(args: ExportUserArgs) -> i32 {
         }
     };
     let file = visible(source.name()).into_owned();
+    // Held until the scenario is written: it reads the events from the mapped file.
+    let _guard = super::common::TruncationGuard::install(source.name());
     let progress = AtomicU64::new(0);
     let (index, resolution) =
         match export_index::index(&source, args.mode, args.knobs.knobs(), &progress) {
@@ -65,10 +76,9 @@ pub fn export_user(args: ExportUserArgs) -> i32 {
     let built = user_scenario::build(&source, &index, &resolution, user);
     let text = idscope_core::save::to_json(&built.scenario);
     let code = match &args.out {
-        None => write_stdout(&text),
+        None => write_stdout_json(&text),
         Some(path) => {
-            if let Err(e) = idscope_core::atomic::write_atomic(path, text.as_bytes(), args.force) {
-                eprintln!("error: {e}");
+            if !write_out(&args.export, path, text.as_bytes(), args.force) {
                 return EXIT_INVALID;
             }
             let shown = visible(&path.display().to_string()).into_owned();
@@ -101,31 +111,22 @@ fn unknown_id(file: &str, id: &str, resolution: &export_index::Resolution) -> St
 fn summary(b: &user_scenario::UserScenario, mode: Mode) -> String {
     let steps = format!(
         "{} for user {} ({} of their own, {} naming their ids, {} for failed merges)",
-        count(b.scenario.steps.len(), "step"),
+        count(b.scenario.steps.len() as u64, "step", "steps"),
         visible(&b.label),
-        count(b.own, "event"),
-        count(b.naming, "event"),
-        count(b.for_failures, "event"),
+        count(b.own as u64, "event", "events"),
+        count(b.naming as u64, "event", "events"),
+        count(b.for_failures as u64, "event", "events"),
     );
     if b.agrees() {
         format!(
             "{steps}; replayed in {mode} mode, the user's cluster is the export's ({})",
-            count(b.cluster.len(), "id")
+            count(b.cluster.len() as u64, "id", "ids")
         )
     } else {
         format!(
             "{steps}\nwarning: replayed in {mode} mode, the user's cluster has {}, the export's {}: it rests on events of other users the file leaves out",
-            count(b.replayed.len(), "id"),
+            count(b.replayed.len() as u64, "id", "ids"),
             b.cluster.len()
         )
-    }
-}
-
-/// "1 event", "2 events".
-fn count(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
     }
 }

@@ -974,14 +974,7 @@ pub fn on_outcome(app: &mut App, outcome: Outcome) -> Vec<Effect> {
             path,
             result,
         } => super::export_menu::written(app, path, result),
-        Outcome::Changed {
-            path,
-            stamp,
-            scenario,
-        } => {
-            super::reload::changed(app, &path, stamp, scenario);
-            Vec::new()
-        }
+        Outcome::Changed { path, stamp, seen } => super::reload::changed(app, &path, stamp, seen),
         Outcome::Indexed(..) | Outcome::Resolved(..) | Outcome::Diffed(..) => Vec::new(),
     }
 }

@@ -1,12 +1,14 @@
 //! Copying from the explorer (issue 4): `y` the selected payload, `Y` everything up to the
 //! cursor. `update` only builds the text and returns [`Effect::Copy`]; the terminal loop
-//! carries it out with [`execute`], so OSC 52 bytes reach the real terminal while `update`
-//! stays pure.
+//! carries it out with [`start`], so OSC 52 bytes reach the real terminal while `update`
+//! stays pure, and a clipboard program that hangs never holds the screen (issue 17).
 
 use super::app::{App, Effect, Overlay};
+use super::shell::{Outcome, Task};
 use crate::clipboard::{self, Backend};
 use idscope_core::export::{self, Format, Options, Scope};
 use std::io::Write;
+use std::sync::Arc;
 
 /// The payload `y` copies: the one the detail view shows, else the selected one.
 pub fn target_event(app: &App) -> Option<usize> {
@@ -85,9 +87,39 @@ fn with_warnings(msg: String, warnings: &[String]) -> String {
     msg + &warnings_suffix(warnings)
 }
 
-/// Carries out [`Effect::Copy`]: sends `data` to every backend (OSC 52 goes to `terminal`,
-/// the real stdout in the app) and returns the status message. Never fails.
+/// Carries out [`Effect::Copy`] on this thread, waiting for every backend (OSC 52 goes to
+/// `terminal`), and returns the status message. Never fails.
 pub fn execute(backends: &[Backend], what: &str, data: &[u8], terminal: &mut dyn Write) -> String {
     let outcome = clipboard::copy(backends, data, terminal);
     outcome.message(what, data.len())
+}
+
+/// A copy the loop has begun.
+pub enum Started {
+    /// Nothing left to wait for: the status message.
+    Done(String),
+    /// The clipboard programs' half, to run on a thread of its own; it ends in
+    /// [`Outcome::Copied`].
+    Waiting(Task),
+}
+
+/// Begins [`Effect::Copy`] on the UI thread: OSC 52 to `terminal` now (between frames, where
+/// it cannot tear a frame), the programs — which may hang until their timeout — left as a
+/// task.
+pub fn start(
+    backends: &[Backend],
+    what: String,
+    data: Vec<u8>,
+    terminal: &mut dyn Write,
+) -> Started {
+    let now = clipboard::copy_to_terminal(backends, &data, terminal);
+    if !backends.iter().any(Backend::runs_program) {
+        return Started::Done(now.message(&what, data.len()));
+    }
+    let backends = backends.to_vec();
+    Started::Waiting(Box::new(move || {
+        let size = data.len();
+        let later = clipboard::copy_to_programs(&backends, Arc::from(data));
+        Outcome::Copied(now.merge(later).message(&what, size))
+    }))
 }

@@ -1,8 +1,10 @@
-//! The command line through the real binary: the headless commands and their contracts, and
-//! hostile input (every invalid file refused clearly).
+//! The command line through the real binary: the headless commands and their contracts,
+//! hostile input (every invalid file refused clearly), and `--out` writes.
 
 #[path = "../common/mod.rs"]
 mod common;
 
 mod commands;
+mod escaping;
 mod hostile;
+mod writes;

@@ -4,6 +4,7 @@
 mod common;
 mod diff;
 mod export_user;
+mod hostile_input;
 mod text;
 
 use idscope_core::model::{Knobs, Mode};
@@ -376,7 +377,7 @@ fn gen_cli_is_deterministic_and_refuses_to_overwrite() {
 fn strict_stops_early_on_a_large_input_without_hanging() {
     // Many 1 MB blocks are in flight when the bad line is found: every thread must stop,
     // for a file (mapped, parsed in place) and for stdin (read by a reader thread).
-    let mut data = String::from("{\"event\":\"a\"}\nnot json\n");
+    let mut data = String::from("{\"event\":\"a\",\"properties\":{}}\nnot json\n");
     for l in gen_lines(60_000, 2, idscope_core::gen::Shape::Realistic) {
         data.push_str(&l);
         data.push('\n');

@@ -586,7 +586,9 @@ fn export_view_in_tmux() {
     t.keys(&["j", "Enter"]);
     t.wait_text("linked · S-LINK");
     // Separately: ESC followed at once by `2` reads as Alt-2.
+    // One Escape at a time: two sent at once can read as one Alt-Escape.
     t.keys(&["Escape"]);
+    t.wait_text("Timeline · alice · 2 event(s)");
     t.keys(&["Escape"]);
     t.wait_text("Users · all users");
     t.keys(&["2"]);

@@ -11,6 +11,8 @@ mod copy_and_export_menu;
 mod e2e;
 mod export_view;
 mod playground;
+mod reload_races;
 mod render;
 mod robust;
+mod signals;
 mod views;

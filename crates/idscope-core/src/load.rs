@@ -2,11 +2,13 @@
 //! place that reads scenarios from the file system.
 
 use crate::scenario::{self, LoadError, Scenario};
+use crate::text::path_text;
 use std::path::{Path, PathBuf};
 
-/// Reads and parses one scenario file.
+/// Reads and parses one scenario file (named in errors with any bytes that are not UTF-8
+/// shown as `\xff`).
 pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
-    let file = path.display().to_string();
+    let file = path_text(path);
     let err = |message: String| LoadError {
         file: file.clone(),
         line: None,
@@ -52,7 +54,7 @@ pub fn expand_paths(paths: &[PathBuf]) -> Vec<Result<PathBuf, LoadError>> {
                     files.sort();
                     if files.is_empty() {
                         out.push(Err(LoadError {
-                            file: p.display().to_string(),
+                            file: path_text(p),
                             line: None,
                             column: None,
                             step: None,
@@ -62,7 +64,7 @@ pub fn expand_paths(paths: &[PathBuf]) -> Vec<Result<PathBuf, LoadError>> {
                     out.extend(files.into_iter().map(Ok));
                 }
                 Err(e) => out.push(Err(LoadError {
-                    file: p.display().to_string(),
+                    file: path_text(p),
                     line: None,
                     column: None,
                     step: None,
@@ -76,7 +78,9 @@ pub fn expand_paths(paths: &[PathBuf]) -> Vec<Result<PathBuf, LoadError>> {
     out
 }
 
+/// A `*.json` file but not `*.schema.json`, by the name's bytes: a name that is not UTF-8
+/// is a file like any other.
 fn is_scenario_file(p: &Path) -> bool {
-    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    p.is_file() && name.ends_with(".json") && !name.ends_with(".schema.json")
+    let name = p.file_name().map_or(&[][..], |n| n.as_encoded_bytes());
+    p.is_file() && name.ends_with(b".json") && !name.ends_with(b".schema.json")
 }

@@ -10,7 +10,7 @@
 use crate::failures;
 use crate::model::Mode;
 use crate::stream::{ClusterSample, Summary};
-use crate::text::{thousands, visible};
+use crate::text::{count, thousands, visible};
 use std::fmt::Write;
 
 /// The widest a line is wrapped to (a terminal of 80 columns keeps its last column free).
@@ -104,7 +104,12 @@ fn histogram(out: &mut String, s: &Summary<'_>) {
     for (label, n) in &s.cluster_size_histogram {
         // At least one block for any non-zero bucket, so a rare size stays visible.
         let len = (n * BAR).div_ceil(max).max(1) as usize;
-        let _ = writeln!(out, "  {label:<8}{:>12}  {}", thousands(*n), "█".repeat(len));
+        let _ = writeln!(
+            out,
+            "  {label:<8}{:>12}  {}",
+            thousands(*n),
+            "█".repeat(len)
+        );
     }
 }
 
@@ -275,11 +280,6 @@ fn id(raw: &str) -> String {
     let head: String = v.chars().take(ID_MAX * 2 / 3).collect();
     let tail: String = v.chars().skip(n - (ID_MAX - ID_MAX * 2 / 3 - 1)).collect();
     format!("{head}…{tail}")
-}
-
-/// "1 event", "12,345 events".
-fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use crate::ingest::Line;
 use crate::model::{Choice, Effect, Endpoint, Knobs, RunConfig};
 use crate::run::Run;
 use crate::scenario::{Action, DeviceSpec, Scenario, Step, DEFAULT_START, DEFAULT_TOKEN};
+use crate::text::count;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -496,55 +497,46 @@ fn describe(
     let total = b.own + b.naming + b.for_failures;
     let mut s = format!(
         "{} of user {} ({}) from the export {file}, resolved in {mode} mode{}: the {} of their own timeline, and {} stored under other users or under no user that name one of their ids",
-        count(total, "event"),
+        count(total as u64, "event", "events"),
         cut(label),
-        count(b.cluster.len(), "id"),
+        count(b.cluster.len() as u64, "id", "ids"),
         knob_text(knobs),
-        count(b.own, "event"),
-        count(b.naming, "event"),
+        count(b.own as u64, "event", "events"),
+        count(b.naming as u64, "event", "events"),
     );
     if b.for_failures > 0 {
         s.push_str(&format!(
             ", and {} naming ids a failed merge here rests on, so it fails as it did in the export",
-            count(b.for_failures, "event")
+            count(b.for_failures as u64, "event", "events")
         ));
     }
     s.push_str(". Only this user's events and those naming their ids are included, so other users' clusters here are partial. Each step sends one event to /import exactly as it is in the file, at the event's own time; its note gives the line. `devices` lists the user's devices by their real ids (named after each id's start), for SDK steps added by hand.");
     if b.refused > 0 {
         s.push_str(&format!(
             " /import refuses {} in this replay (G-IMPORT; see the notes) though the export holds them.",
-            count(b.refused, "event")
+            count(b.refused as u64, "event", "events")
         ));
     }
     if left_out > 0 {
         s.push_str(&format!(
             " Left out: {} that {} not a JSON object, so it cannot be sent.",
-            count(left_out, "line"),
+            count(left_out as u64, "line", "lines"),
             if left_out == 1 { "is" } else { "are" }
         ));
     }
     if b.agrees() {
         s.push_str(&format!(
             " Replayed in {mode} mode, this user's cluster is the export's ({}).",
-            count(b.cluster.len(), "id")
+            count(b.cluster.len() as u64, "id", "ids")
         ));
     } else {
         s.push_str(&format!(
             " Replayed in {mode} mode, this user's cluster differs from the export's: {} here, {} there (it rests on events of other users that are not included).",
-            count(b.replayed.len(), "id"),
+            count(b.replayed.len() as u64, "id", "ids"),
             b.cluster.len()
         ));
     }
     s
-}
-
-/// "1 event", "2 events".
-fn count(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
 }
 
 /// Knobs that differ from the rule book's defaults, as the flags that set them.

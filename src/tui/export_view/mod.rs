@@ -725,6 +725,8 @@ impl ExportApp {
             Ok(b) => {
                 let (index, resolved) = *b;
                 self.index = Some(index);
+                // "still reading" from a key pressed meanwhile no longer holds.
+                self.message = None;
                 self.cache[self.mode as usize] = Some(resolved);
                 self.refilter();
                 self.selected = self.first_user_row();

@@ -124,6 +124,14 @@ pub enum Prompt {
     },
     /// The file exists: overwrite it?
     Overwrite { path: PathBuf, then: Option<Then> },
+    /// The open file changed on disk since it was read here (another program wrote it):
+    /// reload it (drop the edits), keep mine (overwrite it), or save elsewhere. `disk` is
+    /// the hash of the version on disk the prompt was shown for.
+    Conflict {
+        path: PathBuf,
+        then: Option<Then>,
+        disk: Option<u64>,
+    },
     /// Unsaved changes: save, discard, or stay.
     Unsaved { then: Then },
 }
@@ -143,8 +151,12 @@ pub struct Playground {
     pub path: Option<PathBuf>,
     /// Edits happened or the scenario is new: the status bar offers suggestions.
     pub active: bool,
-    /// A save the shell is writing: the scenario written and what to do once it is saved.
-    saving: Option<(Scenario, Option<Then>)>,
+    /// A save the shell is writing: the scenario written, what to do once it is saved, and
+    /// the hash of the bytes written.
+    saving: Option<(Scenario, Option<Then>, u64)>,
+    /// A save over the open file waiting for one last look at the disk: where, what next,
+    /// and the version on disk the user agreed to replace (None: the one read here).
+    looking: Option<(PathBuf, Option<Then>, Option<u64>)>,
 }
 
 impl Playground {
@@ -154,6 +166,11 @@ impl Playground {
 
     pub fn can_redo(&self) -> bool {
         !self.redo.is_empty()
+    }
+
+    /// A save waits for the last look at the disk ([`looked`]).
+    pub fn looking(&self) -> bool {
+        self.looking.is_some()
     }
 }
 
@@ -630,7 +647,7 @@ pub fn key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
         Prompt::Rename(p) => rename::key(app, p, ev),
         Prompt::Save { text, error, then } => save_key(app, text, error, then, ev),
         Prompt::Overwrite { path, then } => match ev.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => write(app, path, true, then),
+            KeyCode::Char('y') | KeyCode::Char('Y') => overwrite(app, path, then, None),
             KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
                 app.playground.prompt = Some(Prompt::Save {
                     text: path.display().to_string(),
@@ -644,6 +661,7 @@ pub fn key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
         },
+        Prompt::Conflict { path, then, disk } => conflict_key(app, path, then, disk, ev),
         Prompt::Unsaved { then } => match ev.code {
             KeyCode::Char('s') => open_save(app, Some(then)),
             KeyCode::Char('y') | KeyCode::Char('d') => run_then(app, then),
@@ -912,7 +930,8 @@ pub fn write(app: &mut App, path: PathBuf, overwrite: bool, then: Option<Then>) 
         scenario.schema = Some(idscope_core::save::SCHEMA_REF.into());
     }
     let text = idscope_core::save::to_json(&scenario);
-    app.playground.saving = Some((scenario, then));
+    let hash = super::reload::hash(text.as_bytes());
+    app.playground.saving = Some((scenario, then, hash));
     vec![Effect::Write {
         kind: WriteKind::Scenario,
         path,
@@ -924,7 +943,7 @@ pub fn write(app: &mut App, path: PathBuf, overwrite: bool, then: Option<Then>) 
 /// What came of a save: saved (then what was asked next), the file exists (ask), or an
 /// error (back to the prompt, saying why).
 pub fn written(app: &mut App, path: PathBuf, result: Result<(), WriteError>) -> Vec<Effect> {
-    let Some((scenario, then)) = app.playground.saving.take() else {
+    let Some((scenario, then, hash)) = app.playground.saving.take() else {
         return Vec::new();
     };
     match result {
@@ -932,6 +951,7 @@ pub fn written(app: &mut App, path: PathBuf, result: Result<(), WriteError>) -> 
             let shown = idscope_core::text::visible(&path.display().to_string()).into_owned();
             let hint = schema_hint(app, &path, &scenario);
             adopt_schema(app, &scenario);
+            super::reload::saved(app, &path, hash);
             app.playground.saved = Some(scenario.clone());
             app.playground.path = Some(path.clone());
             app.playground.branch = None;
@@ -950,7 +970,7 @@ pub fn written(app: &mut App, path: PathBuf, result: Result<(), WriteError>) -> 
             }
         }
         Err(WriteError::Exists(path)) => {
-            app.playground.prompt = Some(Prompt::Overwrite { path, then });
+            app.playground.prompt = Some(ask_overwrite(app, path, then));
             Vec::new()
         }
         Err(e) => {
@@ -1015,8 +1035,115 @@ fn schema_hint(app: &App, path: &std::path::Path, saved: &Scenario) -> &'static 
 }
 
 /// Whether an action may reach the app while a prompt is open (the rest are swallowed).
+/// Ticks do: the open file is still watched, so a save prompt knows it changed on disk.
 pub fn passes(action: &Action) -> bool {
-    matches!(action, Action::Resize(..) | Action::PromptKey(_))
+    matches!(
+        action,
+        Action::Resize(..) | Action::PromptKey(_) | Action::Tick
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Saving over a file that changed on disk
+// ---------------------------------------------------------------------------------------
+
+/// The question for a save onto an existing file: the open file, changed on disk since it
+/// was read here, gets the conflict prompt; any other file the plain "overwrite?".
+fn ask_overwrite(app: &App, path: PathBuf, then: Option<Then>) -> Prompt {
+    if super::reload::is_watched(app, &path) && super::reload::changed_on_disk(app) {
+        let disk = super::reload::disk_hash(app);
+        return Prompt::Conflict { path, then, disk };
+    }
+    Prompt::Overwrite { path, then }
+}
+
+/// A confirmed overwrite: of the open file only after one last look at the disk (it must
+/// still hold the version read here, or `disk`, the one the user agreed to replace).
+fn overwrite(app: &mut App, path: PathBuf, then: Option<Then>, disk: Option<u64>) -> Vec<Effect> {
+    if super::reload::is_watched(app, &path) {
+        let look = super::reload::last_look(app);
+        if !look.is_empty() {
+            app.playground.looking = Some((path, then, disk));
+            return look;
+        }
+    }
+    write(app, path, true, then)
+}
+
+/// The last look came back: write, or ask again when the file changed (again) meanwhile.
+pub fn looked(app: &mut App) -> Vec<Effect> {
+    let Some((path, then, disk)) = app.playground.looking.take() else {
+        return Vec::new();
+    };
+    let unchanged = match disk {
+        None => !super::reload::changed_on_disk(app),
+        Some(h) => super::reload::disk_hash(app) == Some(h),
+    };
+    if unchanged || super::reload::deleted(app) {
+        return write(app, path, true, then);
+    }
+    let disk = super::reload::disk_hash(app);
+    app.playground.prompt = Some(Prompt::Conflict { path, then, disk });
+    app.message = Some("the file changed on disk just now; not overwritten".into());
+    Vec::new()
+}
+
+fn conflict_key(
+    app: &mut App,
+    path: PathBuf,
+    then: Option<Then>,
+    disk: Option<u64>,
+    ev: KeyEvent,
+) -> Vec<Effect> {
+    match ev.code {
+        KeyCode::Char('r') | KeyCode::Char('R') => {
+            if super::reload::reload_now(app) {
+                return match then {
+                    Some(then) => run_then(app, then),
+                    None => Vec::new(),
+                };
+            }
+            app.message = Some(match super::reload::disk_error(app) {
+                Some(e) => format!("cannot reload: {e}"),
+                None => "cannot reload: nothing new on disk to load".into(),
+            });
+        }
+        KeyCode::Char('k') | KeyCode::Char('K') => return overwrite(app, path, then, disk),
+        KeyCode::Char('e') | KeyCode::Char('E') => {
+            app.playground.prompt = Some(Prompt::Save {
+                text: elsewhere(&path),
+                error: Some("the file changed on disk; save under another name".into()),
+                then,
+            });
+            return Vec::new();
+        }
+        KeyCode::Esc | KeyCode::Char('n') => {
+            app.message = Some("not saved; the file on disk is unchanged".into());
+            return Vec::new();
+        }
+        _ => {}
+    }
+    app.playground.prompt = Some(Prompt::Conflict { path, then, disk });
+    Vec::new()
+}
+
+/// Another name beside `path` to save to: `x.json` → `x.mine.json`.
+fn elsewhere(path: &std::path::Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    path.with_file_name(format!("{stem}.mine.json"))
+        .display()
+        .to_string()
+}
+
+/// The version on disk is shown now (live reload): it is the saved state, so the
+/// edits made before are no longer "unsaved" against it.
+pub fn reloaded(app: &mut App) {
+    app.playground.saved = Some(app.scenario.clone());
+    app.playground.branch = None;
+    refresh_dirty(app);
 }
 
 // ---------------------------------------------------------------------------------------

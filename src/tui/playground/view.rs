@@ -1,5 +1,5 @@
 //! Drawing the playground's prompts over the body (add or edit a step, rename, save,
-//! overwrite, unsaved).
+//! overwrite, changed on disk, unsaved).
 
 use super::rename::Target;
 use super::{candidates, devices, AddStage, Prompt, Then, KINDS};
@@ -41,6 +41,7 @@ fn title(app: &App, prompt: &Prompt) -> String {
         },
         Prompt::Save { .. } => "Save as a scenario file".into(),
         Prompt::Overwrite { .. } => "Save · overwrite?".into(),
+        Prompt::Conflict { .. } => "Save · changed on disk".into(),
         Prompt::Unsaved { .. } => "Unsaved changes".into(),
     }
 }
@@ -259,6 +260,41 @@ fn lines(app: &App, prompt: &Prompt, w: usize) -> (Vec<Line<'static>>, &'static 
                 out.push(Line::styled(l, t.error));
             }
             "y overwrite · n/Esc choose another name"
+        }
+        Prompt::Conflict { path, .. } => {
+            let shown = vis(&path.display().to_string());
+            let deleted = crate::tui::reload::deleted(app);
+            let what = if deleted {
+                format!("{shown} was deleted on disk since it was read here.")
+            } else {
+                format!("{shown} changed on disk since it was read here (another program wrote it); saving would replace that change.")
+            };
+            for l in wrap(&what, w) {
+                out.push(Line::styled(l, t.error));
+            }
+            out.push(Line::raw(""));
+            match (
+                crate::tui::reload::pending(app),
+                crate::tui::reload::disk_error(app),
+            ) {
+                (Some(_), _) => out.push(Line::raw(fit(
+                    "r  reload it from disk, dropping the changes made here",
+                    w,
+                ))),
+                (None, Some(e)) => {
+                    for l in wrap(&format!("r  (cannot reload: {})", vis(e)), w) {
+                        out.push(Line::styled(l, t.hint));
+                    }
+                }
+                (None, None) => out.push(Line::styled(fit("r  (nothing to reload)", w), t.hint)),
+            }
+            out.push(Line::raw(fit(
+                "k  keep mine: overwrite the file on disk with this scenario",
+                w,
+            )));
+            out.push(Line::raw(fit("e  save elsewhere: type another path", w)));
+            out.push(Line::raw(fit("Esc  back, nothing saved", w)));
+            "r reload · k keep mine · e elsewhere · Esc back"
         }
         Prompt::Unsaved { then } => {
             let what = match then {

@@ -6,7 +6,7 @@
 
 use super::{Change, ChangeKind, Diff, KindCount, Side};
 use crate::model::{KnobsHeader, Mode};
-use crate::text::{csv_field, visible};
+use crate::text::{count, csv_field, thousands, visible};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -284,7 +284,7 @@ fn users_table(out: &mut String, d: &Diff) {
     let (f, t) = (d.from.mode().as_str(), d.to.mode().as_str());
     let _ = writeln!(out, "\nUsers{:>39}{:>12}", f, t);
     let row = |out: &mut String, label: &str, a: u64, b: u64| {
-        let _ = writeln!(out, "  {label:<30}{:>12}{:>12}", group(a), group(b));
+        let _ = writeln!(out, "  {label:<30}{:>12}{:>12}", thousands(a), thousands(b));
     };
     row(out, "total", c.from_users, c.to_users);
     row(out, "the same", c.same, c.same);
@@ -304,8 +304,8 @@ fn users_table(out: &mut String, d: &Diff) {
         let _ = writeln!(
             out,
             "  {label:<30}{:>12}{:>12}{changes}",
-            group(k.from_users),
-            group(k.to_users)
+            thousands(k.from_users),
+            thousands(k.to_users)
         );
     }
 }
@@ -313,12 +313,12 @@ fn users_table(out: &mut String, d: &Diff) {
 fn events_section(out: &mut String, d: &Diff) {
     let c = &d.counts;
     let row = |out: &mut String, label: &str, n: u64, note: &str| {
-        let _ = writeln!(out, "  {label:<30}{:>12}{note}", group(n));
+        let _ = writeln!(out, "  {label:<30}{:>12}{note}", thousands(n));
     };
     out.push_str("\nEvents\n");
     let share = format!(
         " of {} ({})",
-        group(c.events),
+        thousands(c.events),
         percent(c.events_moved, c.events)
     );
     row(out, "moved to a different user", c.events_moved, &share);
@@ -358,7 +358,7 @@ fn largest(out: &mut String, d: &Diff, top: usize) {
     let _ = writeln!(
         out,
         "\nLargest changes ({shown} of {}, most events moved first)",
-        group(n as u64)
+        thousands(n as u64)
     );
     for (i, c) in d.changes.iter().take(shown).enumerate() {
         change(out, d, i + 1, c);
@@ -410,7 +410,7 @@ fn change(out: &mut String, d: &Diff, rank: usize, c: &Change) {
             let _ = writeln!(
                 out,
                 "               … and {} more {}",
-                group(more),
+                thousands(more),
                 if more == 1 { "user" } else { "users" }
             );
         }
@@ -434,7 +434,7 @@ fn listed(out: &mut String, label: &str, names: &[&str], total: usize) {
         let more = total.saturating_sub(shown + 1);
         let tail = match more {
             0 => 0,
-            n => format!(", +{} more", group(n as u64)).len(),
+            n => format!(", +{} more", thousands(n as u64)).len(),
         };
         if line.chars().count() + sep.len() + part.chars().count() + tail > WIDTH && shown > 0 {
             break;
@@ -447,7 +447,7 @@ fn listed(out: &mut String, label: &str, names: &[&str], total: usize) {
         if line.len() > start {
             line.push_str(", ");
         }
-        let _ = write!(line, "+{} more", group((total - shown) as u64));
+        let _ = write!(line, "+{} more", thousands((total - shown) as u64));
     }
     out.push_str(&line);
     out.push('\n');
@@ -486,24 +486,6 @@ fn wrapped(out: &mut String, label: &str, text: &str) {
     out.push('\n');
 }
 
-/// "1 event", "1,234 events".
-fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{} {}", group(n), if n == 1 { one } else { many })
-}
-
-/// Digits in groups of three: 1234567 → "1,234,567".
-fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// `part` of `whole` as a percentage with one decimal ("0.0%" of nothing).
 fn percent(part: u64, whole: u64) -> String {
     if whole == 0 {
@@ -518,10 +500,10 @@ mod tests {
 
     #[test]
     fn numbers_are_grouped_and_ids_cut_in_the_middle() {
-        assert_eq!(group(0), "0");
-        assert_eq!(group(999), "999");
-        assert_eq!(group(1000), "1,000");
-        assert_eq!(group(1234567), "1,234,567");
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
         let id = "$device:fc14a1a6-f545-4ce5-8245-01fcc4197ecd";
         let cut = fit(id, 20);
         assert_eq!(cut.chars().count(), 20);

@@ -1,10 +1,15 @@
-//! Reading JSONL on two cores: a parser thread cuts the input into blocks of whole lines and
-//! parses them while the caller's thread hands the blocks to the [`Sink`] in file order
+//! Reading JSONL on two cores: a parser thread takes blocks of whole lines ([`super::cut`])
+//! and parses them while the caller's thread hands the blocks to the [`Sink`] in file order
 //! (resolution at the speed of parsing). Parsed fields are offsets into their block, so
 //! nothing is copied or allocated per event. Input already in memory (a mapped file) is
 //! parsed in place; a stream (stdin, gzip) is first read into recycled blocks by one more
 //! thread.
+//!
+//! A line longer than the cap is malformed and never parsed; in a mapped file reading goes
+//! on after it, a stream stops there ([`Stopped::LineTooLong`]): its end may never come
+//! (`/dev/zero`), and finding it would mean reading all of it.
 
+use super::cut::{read_blocks, Chunk, Cutter, Job, BLOCK};
 use super::line::{describe_error, BadLine, Line};
 use super::{Control, Event, Sink};
 use crate::model::Endpoint;
@@ -12,30 +17,36 @@ use crate::resolver::{is_invalid_id, Incoming};
 use std::borrow::Cow;
 use std::io::Read;
 use std::ops::Range;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
-
-/// About this many bytes per block.
-const BLOCK: usize = 1 << 20;
 
 /// Blocks in flight at once (being parsed, waiting, or being resolved): bounds memory.
 const IN_FLIGHT: usize = 6;
 
-/// A block of whole lines to parse, with its sequence number and its offset in the input.
-struct Job<'a> {
-    seq: u64,
-    offset: u64,
-    chunk: Chunk<'a>,
+/// The largest line cap: fields are 32-bit offsets into their block, and a block holds at
+/// most a block's worth of lines plus one line up to the cap.
+pub const MAX_CAP: u64 = u32::MAX as u64 - 2 * BLOCK as u64;
+
+/// Why reading stopped before the end of the input.
+#[derive(Debug)]
+pub enum Stopped {
+    Io(std::io::Error),
+    /// A stream's line `line` grew past `cap` bytes without ending.
+    LineTooLong {
+        line: usize,
+        cap: usize,
+    },
 }
 
-enum Chunk<'a> {
-    /// A slice of input held in memory by the caller.
-    Borrowed(&'a [u8]),
-    /// Read from a stream into a recycled buffer.
-    Owned(Vec<u8>),
-    /// Reading failed here.
-    Failed(std::io::Error),
+/// The message of a line over the cap (a malformed line; it is not parsed).
+fn over_cap(len: usize, cap: usize) -> String {
+    format!("{len} bytes long, over the line cap of {cap} bytes; not read")
+}
+
+/// Why a block could not be parsed.
+enum BlockError {
+    Io(std::io::Error),
+    Unended,
 }
 
 /// A field of a parsed line: where it is in the block, or which unescaped string it is.
@@ -55,9 +66,10 @@ struct ParsedBlock<'a> {
     owned: Vec<Box<str>>,
     /// Lines in the block (a last line without a newline counts).
     lines: usize,
-    /// Where the block starts in the input.
+    /// Where the block starts in the input, and its length there.
     offset: u64,
-    error: Option<std::io::Error>,
+    len: u64,
+    error: Option<BlockError>,
 }
 
 /// A block's text: checked as UTF-8 once when it is; raw bytes (checked per line) when not.
@@ -148,57 +160,41 @@ enum Item {
 pub type OnDone<'h> = Option<&'h mut dyn FnMut(Range<u64>)>;
 
 /// Delivers every line of `bytes` (JSONL in memory, e.g. a mapped file) to `sink`, parsing
-/// it in place. Returns false when the sink said stop.
-pub fn feed_bytes(sink: &mut dyn Sink, bytes: &[u8], on_done: OnDone) -> bool {
+/// it in place; lines over `cap` bytes are malformed. Returns false when the sink said stop.
+pub fn feed_bytes(sink: &mut dyn Sink, bytes: &[u8], on_done: OnDone, cap: usize) -> bool {
     sink.expect_bytes(bytes.len() as u64);
-    let blocks = bytes.len().div_ceil(BLOCK);
-    let next = AtomicUsize::new(0);
-    let take = || {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        (i < blocks).then(|| {
-            let (a, b) = (
-                line_start(bytes, i * BLOCK),
-                line_start(bytes, (i + 1) * BLOCK),
-            );
-            Job {
-                seq: i as u64,
-                offset: a as u64,
-                chunk: Chunk::Borrowed(&bytes[a..b]),
-            }
-        })
-    };
+    let cutter = Mutex::new(Cutter::new(bytes, cap));
+    let wait = || cutter.lock().ok()?.next();
+    // The resolving thread never waits for the cutter (it would rather wait for a block).
+    let now = || cutter.try_lock().ok()?.next();
     let (recycle_tx, _unused) = sync_channel(0);
     let jobs = Jobs {
-        wait: &take,
-        now: &take,
+        wait: &wait,
+        now: &now,
     };
-    // Nothing here reads, so there is no read error to report.
-    run(sink, jobs, on_done, recycle_tx).unwrap_or(false)
-}
-
-/// Where the first line starting at or after `pos` begins (`bytes.len()` when none does).
-fn line_start(bytes: &[u8], pos: usize) -> usize {
-    if pos == 0 || pos >= bytes.len() {
-        return pos.min(bytes.len());
-    }
-    memchr::memchr(b'\n', &bytes[pos - 1..]).map_or(bytes.len(), |i| pos + i)
+    // Nothing here reads, and a line over the cap is skipped: nothing stops it early.
+    run(sink, jobs, on_done, recycle_tx, cap).unwrap_or(false)
 }
 
 /// Delivers every line of `reader` to `sink`. Returns false when the sink said stop, and an
-/// error when reading failed.
-pub fn feed_reader(sink: &mut dyn Sink, reader: Box<dyn Read + Send>) -> std::io::Result<bool> {
+/// error when reading failed or a line went past `cap` bytes without ending.
+pub fn feed_reader(
+    sink: &mut dyn Sink,
+    reader: Box<dyn Read + Send>,
+    cap: usize,
+) -> Result<bool, Stopped> {
     let (raw_tx, raw_rx) = sync_channel::<Job<'static>>(2);
     let (recycle_tx, recycle_rx) = sync_channel::<Vec<u8>>(IN_FLIGHT);
     let raw_rx = Mutex::new(Some(raw_rx));
     let wait = || raw_rx.lock().ok()?.as_ref()?.recv().ok();
     let now = || raw_rx.try_lock().ok()?.as_ref()?.try_recv().ok();
     std::thread::scope(|scope| {
-        scope.spawn(move || read_blocks(reader, recycle_rx, raw_tx));
+        scope.spawn(move || read_blocks(reader, recycle_rx, raw_tx, cap));
         let jobs = Jobs {
             wait: &wait,
             now: &now,
         };
-        let result = run(sink, jobs, None, recycle_tx);
+        let result = run(sink, jobs, None, recycle_tx, cap);
         // Stopped early or done: the reader's sends fail once the receiver is gone.
         if let Ok(mut rx) = raw_rx.lock() {
             rx.take();
@@ -222,7 +218,8 @@ fn run<'a>(
     jobs: Jobs<'_, 'a>,
     mut on_done: OnDone,
     recycle: SyncSender<Vec<u8>>,
-) -> std::io::Result<bool> {
+    cap: usize,
+) -> Result<bool, Stopped> {
     let (parsed_tx, parsed_rx) = sync_channel::<(u64, ParsedBlock<'a>)>(IN_FLIGHT);
     // A parser takes a token (an empty item vector) before a job and gets it back once the
     // block is resolved: at most IN_FLIGHT blocks exist at once.
@@ -238,7 +235,7 @@ fn run<'a>(
     // before the scope waits for it.
     std::thread::scope(move |scope| {
         let wait = jobs.wait;
-        scope.spawn(move || parse_jobs(wait, tokens, parsed_tx));
+        scope.spawn(move || parse_jobs(wait, tokens, parsed_tx, cap));
         let mut pending = std::collections::BTreeMap::new();
         let mut next = 0u64;
         // Line number of the next block's first line.
@@ -248,7 +245,7 @@ fn run<'a>(
                 if let Ok((seq, block)) = parsed_rx.try_recv() {
                     pending.insert(seq, block);
                 } else if let Some((job, items)) = steal(&jobs, tokens, &token_tx) {
-                    pending.insert(job.seq, parse_job(job, items));
+                    pending.insert(job.seq, parse_job(job, items, cap));
                 } else {
                     match parsed_rx.recv() {
                         Ok((seq, block)) => pending.insert(seq, block),
@@ -258,14 +255,17 @@ fn run<'a>(
                 continue;
             };
             next += 1;
-            let result = deliver_block(sink, &block, first_line);
+            let result = deliver_block(sink, &block, first_line, cap);
             first_line += block.lines;
-            let (offset, len) = (block.offset, block.text.as_bytes().len() as u64);
+            let (offset, len) = (block.offset, block.len);
             let mut items = block.items;
             items.clear();
             let _ = token_tx.try_send(items);
+            // A buffer grown for a long line is let go, not kept for a block of a megabyte.
             if let Some(buffer) = block.text.into_buffer() {
-                let _ = recycle.try_send(buffer);
+                if buffer.capacity() <= 4 * BLOCK {
+                    let _ = recycle.try_send(buffer);
+                }
             }
             match result {
                 Ok(Control::Continue) => {}
@@ -300,6 +300,7 @@ fn parse_jobs<'a>(
     take: &(dyn Fn() -> Option<Job<'a>> + Sync),
     tokens: &Mutex<Receiver<Vec<Item>>>,
     parsed: SyncSender<(u64, ParsedBlock<'a>)>,
+    cap: usize,
 ) {
     loop {
         let Ok(Ok(items)) = tokens.lock().map(|t| t.recv()) else {
@@ -309,24 +310,35 @@ fn parse_jobs<'a>(
             return;
         };
         let seq = job.seq;
-        if parsed.send((seq, parse_job(job, items))).is_err() {
+        if parsed.send((seq, parse_job(job, items, cap))).is_err() {
             return;
         }
     }
 }
 
-fn parse_job(job: Job<'_>, items: Vec<Item>) -> ParsedBlock<'_> {
+fn parse_job(job: Job<'_>, mut items: Vec<Item>, cap: usize) -> ParsedBlock<'_> {
+    let empty = |items, lines, len, error| ParsedBlock {
+        text: Text::Bytes(Cow::Borrowed(&[])),
+        items,
+        owned: Vec::new(),
+        lines,
+        offset: job.offset,
+        len,
+        error,
+    };
     match job.chunk {
-        Chunk::Failed(e) => ParsedBlock {
-            text: Text::Bytes(Cow::Borrowed(&[])),
-            items,
-            owned: Vec::new(),
-            lines: 0,
-            offset: job.offset,
-            error: Some(e),
-        },
-        Chunk::Borrowed(b) => parse_block(text_of(Cow::Borrowed(b)), job.offset, items),
-        Chunk::Owned(b) => parse_block(text_of(Cow::Owned(b)), job.offset, items),
+        Chunk::Failed(e) => empty(items, 0, 0, Some(BlockError::Io(e))),
+        Chunk::Unended => empty(items, 0, 0, Some(BlockError::Unended)),
+        Chunk::OverCap { line, job } => {
+            items.clear();
+            items.push(Item::Bad(BadLine {
+                line: 0,
+                message: over_cap(line, cap),
+            }));
+            empty(items, 1, job as u64, None)
+        }
+        Chunk::Borrowed(b) => parse_block(text_of(Cow::Borrowed(b)), job.offset, items, cap),
+        Chunk::Owned(b) => parse_block(text_of(Cow::Owned(b)), job.offset, items, cap),
     }
 }
 
@@ -348,11 +360,21 @@ fn deliver_block(
     sink: &mut dyn Sink,
     block: &ParsedBlock,
     first_line: usize,
-) -> std::io::Result<Control> {
-    if let Some(e) = &block.error {
-        return Err(std::io::Error::new(e.kind(), e.to_string()));
+    cap: usize,
+) -> Result<Control, Stopped> {
+    match &block.error {
+        Some(BlockError::Io(e)) => {
+            return Err(Stopped::Io(std::io::Error::new(e.kind(), e.to_string())))
+        }
+        Some(BlockError::Unended) => {
+            return Err(Stopped::LineTooLong {
+                line: first_line,
+                cap,
+            })
+        }
+        None => {}
     }
-    sink.progress(block.text.as_bytes().len() as u64);
+    sink.progress(block.len);
     sink.lines(block.lines as u64);
     let b = block;
     for item in &block.items {
@@ -398,71 +420,12 @@ fn deliver_block(
     Ok(Control::Continue)
 }
 
-/// Reads whole lines in blocks of about [`BLOCK`] bytes and sends them as jobs until the
-/// input ends or the parsers are gone. Buffers come back through `recycled` once resolved,
-/// so memory is reused, not re-faulted.
-fn read_blocks(
-    mut reader: Box<dyn Read + Send>,
-    recycled: Receiver<Vec<u8>>,
-    jobs: SyncSender<Job<'static>>,
-) {
-    let mut carry: Vec<u8> = Vec::new();
-    let (mut seq, mut offset) = (0u64, 0u64);
-    let mut send = |chunk: Chunk<'static>, len: usize| {
-        let job = Job { seq, offset, chunk };
-        seq += 1;
-        offset += len as u64;
-        jobs.send(job).is_ok()
-    };
-    loop {
-        let mut bytes = recycled.try_recv().unwrap_or_default();
-        bytes.clear();
-        bytes.extend_from_slice(&carry);
-        carry.clear();
-        bytes.reserve(BLOCK + 4096);
-        let mut eof = false;
-        // Read up to `target`, then cut after the last newline; a block without one (a line
-        // longer than a block) reads on: the target grows by a block each time.
-        let mut target = BLOCK;
-        loop {
-            while bytes.len() < target {
-                let want = (target - bytes.len()) as u64;
-                match (&mut reader).take(want).read_to_end(&mut bytes) {
-                    Ok(0) => {
-                        eof = true;
-                        break;
-                    }
-                    Ok(_) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        send(Chunk::Failed(e), 0);
-                        return;
-                    }
-                }
-            }
-            if eof {
-                break;
-            }
-            match memchr::memrchr(b'\n', &bytes) {
-                Some(end) => {
-                    carry.extend_from_slice(&bytes[end + 1..]);
-                    bytes.truncate(end + 1);
-                    break;
-                }
-                None => target = bytes.len() + BLOCK,
-            }
-        }
-        let len = bytes.len();
-        if len > 0 && !send(Chunk::Owned(bytes), len) {
-            return;
-        }
-        if eof {
-            return;
-        }
-    }
-}
-
-fn parse_block<'a>(text: Text<'a>, offset: u64, mut items: Vec<Item>) -> ParsedBlock<'a> {
+fn parse_block<'a>(
+    text: Text<'a>,
+    offset: u64,
+    mut items: Vec<Item>,
+    cap: usize,
+) -> ParsedBlock<'a> {
     items.clear();
     items.reserve(text.as_bytes().len() / 160 + 1);
     let mut owned = Vec::new();
@@ -475,9 +438,20 @@ fn parse_block<'a>(text: Text<'a>, offset: u64, mut items: Vec<Item>) -> ParsedB
     let ends = memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len()));
     for (this_line, end) in (0u32..).zip(ends) {
         let raw = &body[start..end];
-        let range = (start as u32, end as u32);
         let line_start = start;
         start = end + 1;
+        // Offsets are 32-bit: a line past 4 GiB into its block is malformed, never misread
+        // (the cap keeps blocks smaller; this holds whatever the cap).
+        let (Some(range), true) = (
+            u32::try_from(line_start).ok().zip(u32::try_from(end).ok()),
+            raw.len() <= cap,
+        ) else {
+            items.push(Item::Bad(BadLine {
+                line: this_line as usize,
+                message: over_cap(raw.len(), cap.min(MAX_CAP as usize)),
+            }));
+            continue;
+        };
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -528,6 +502,7 @@ fn parse_block<'a>(text: Text<'a>, offset: u64, mut items: Vec<Item>) -> ParsedB
         }
     }
     ParsedBlock {
+        len: bytes.len() as u64,
         text,
         items,
         owned,
@@ -541,15 +516,127 @@ fn parse_block<'a>(text: Text<'a>, offset: u64, mut items: Vec<Item>) -> ParsedB
 mod tests {
     use super::*;
 
+    /// What a reader delivered: per line, the distinct_id or the malformed message.
+    #[derive(Default, Debug, PartialEq)]
+    struct Seen {
+        items: Vec<(usize, Result<String, String>)>,
+        lines: u64,
+        bytes: u64,
+    }
+
+    impl Sink for Seen {
+        fn event(&mut self, e: Event<'_>) -> Control {
+            let id = e.incoming.distinct_id.as_deref().unwrap_or("").to_string();
+            self.items.push((e.line, Ok(id)));
+            Control::Continue
+        }
+        fn bad(&mut self, bad: &BadLine) -> Control {
+            self.items.push((bad.line, Err(bad.message.clone())));
+            Control::Continue
+        }
+        fn lines(&mut self, count: u64) {
+            self.lines += count;
+        }
+        fn progress(&mut self, bytes: u64) {
+            self.bytes += bytes;
+        }
+    }
+
+    fn event(id: usize) -> String {
+        format!(r#"{{"event":"A","properties":{{"distinct_id":"u{id}"}}}}"#)
+    }
+
+    /// Events, a 3 MiB line in the middle and a 2 MiB one last without its newline, around
+    /// several blocks of short lines.
+    fn input() -> (Vec<u8>, usize) {
+        let long = format!(
+            r#"{{"event":"A","properties":{{"distinct_id":"long","x":"{}"}}}}"#,
+            "a".repeat(3 << 20)
+        );
+        let mut lines: Vec<String> = (0..40_000).map(event).collect();
+        lines.insert(20_000, long);
+        lines.push("b".repeat(2 << 20));
+        (lines.join("\n").into_bytes(), lines.len())
+    }
+
+    fn from_memory(bytes: &[u8], cap: usize) -> (Seen, Vec<Range<u64>>) {
+        let mut seen = Seen::default();
+        let mut done = Vec::new();
+        let mut on_done = |r: Range<u64>| done.push(r);
+        assert!(feed_bytes(&mut seen, bytes, Some(&mut on_done), cap));
+        (seen, done)
+    }
+
+    fn from_stream(bytes: &[u8], cap: usize) -> (Seen, Result<bool, Stopped>) {
+        let mut seen = Seen::default();
+        let reader = Box::new(std::io::Cursor::new(bytes.to_vec()));
+        let result = feed_reader(&mut seen, reader, cap);
+        (seen, result)
+    }
+
     #[test]
-    fn blocks_start_at_line_starts() {
-        let b = b"ab\ncd\n\nef";
-        assert_eq!(line_start(b, 0), 0);
-        assert_eq!(line_start(b, 1), 3);
-        assert_eq!(line_start(b, 3), 3);
-        assert_eq!(line_start(b, 4), 6);
-        assert_eq!(line_start(b, 7), 7);
-        assert_eq!(line_start(b, 8), 9);
-        assert_eq!(line_start(b, 99), 9);
+    fn lines_over_the_cap_in_memory_are_malformed_and_reading_goes_on() {
+        let (bytes, count) = input();
+        let (seen, done) = from_memory(&bytes, 1 << 20);
+        assert_eq!((seen.lines, seen.bytes), (count as u64, bytes.len() as u64));
+        assert_eq!(seen.items.len(), count);
+        let long =
+            3 * (1 << 20) + r#"{"event":"A","properties":{"distinct_id":"long","x":""}}"#.len();
+        assert_eq!(seen.items[20_000], (20_001, Err(over_cap(long, 1 << 20))));
+        assert_eq!(seen.items[20_001], (20_002, Ok("u20000".into())));
+        assert_eq!(
+            seen.items[count - 1],
+            (count, Err(over_cap(2 << 20, 1 << 20)))
+        );
+        assert_eq!(seen.items[count - 2], (count - 1, Ok("u39999".into())));
+        // Every byte is handed back once, in order.
+        assert!(done.windows(2).all(|w| w[0].end == w[1].start), "{done:?}");
+        assert_eq!(
+            (done[0].start, done.last().unwrap().end),
+            (0, bytes.len() as u64)
+        );
+        // Under a larger cap the long line is an event.
+        let (seen, _) = from_memory(&bytes, 4 << 20);
+        assert_eq!(seen.items[20_000], (20_001, Ok("long".into())));
+    }
+
+    #[test]
+    fn a_stream_reads_as_memory_does_and_stops_at_an_unended_line_over_the_cap() {
+        let (bytes, _) = input();
+        let (seen, result) = from_stream(&bytes, 4 << 20);
+        assert!(matches!(result, Ok(true)));
+        assert_eq!(seen, from_memory(&bytes, 4 << 20).0);
+        // The 3 MiB line has not ended after 1 MiB: reading stops there.
+        let (seen, result) = from_stream(&bytes, 1 << 20);
+        assert!(
+            matches!(
+                result,
+                Err(Stopped::LineTooLong {
+                    line: 20_001,
+                    cap: 0x10_0000
+                })
+            ),
+            "{result:?}"
+        );
+        assert_eq!(seen.items.len(), 20_000);
+        assert!(seen.items.iter().all(|(_, r)| r.is_ok()));
+    }
+
+    #[test]
+    fn a_cap_below_a_block_holds_for_lines_inside_one() {
+        let text = format!("{}\n{}\n{}\n", event(1), event(22_222), event(3));
+        for seen in [
+            from_memory(text.as_bytes(), 48).0,
+            from_stream(text.as_bytes(), 48).0,
+        ] {
+            assert_eq!(
+                seen.items,
+                [
+                    (1, Ok("u1".into())),
+                    (2, Err(over_cap(51, 48))),
+                    (3, Ok("u3".into()))
+                ]
+            );
+        }
     }
 }

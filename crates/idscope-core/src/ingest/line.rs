@@ -12,13 +12,187 @@ use std::fmt;
 /// `$distinct_ids`: each item an id or None.
 pub type IdList<'a> = Option<Vec<Option<Cow<'a, str>>>>;
 
-/// One export line's identity fields.
-#[derive(Debug, Default, Deserialize)]
+/// One export line's identity fields. Only an object with an `event` string and a
+/// `properties` object is an event (Mixpanel's raw export and `/import` both have the two);
+/// anything else (`[]`, `{}`, `["e",{…}]`) fails to parse with [`NOT_AN_EVENT`].
+#[derive(Debug, Default)]
 pub struct Line<'a> {
-    #[serde(borrow, default, deserialize_with = "id_field")]
+    /// Always Some after [`Line::parse`] (kept an Option for callers building one).
     pub event: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub properties: Option<Props<'a>>,
+}
+
+/// Why valid JSON that is not an event object is malformed.
+pub const NOT_AN_EVENT: &str = "not an event: expected an object with \"event\" and \"properties\"";
+
+impl<'de> Deserialize<'de> for Line<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(LineVisitor)
+    }
+}
+
+/// An event object's top-level keys; the others are skipped unparsed.
+enum Key {
+    Event,
+    Properties,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+                Ok(match v {
+                    "event" => Key::Event,
+                    "properties" => Key::Properties,
+                    _ => Key::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(KeyVisitor)
+    }
+}
+
+struct LineVisitor;
+
+impl<'de> Visitor<'de> for LineVisitor {
+    type Value = Line<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an event object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut event: Option<Option<Cow<'de, str>>> = None;
+        let mut properties: Option<Option<Props<'de>>> = None;
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Event if event.is_some() => return Err(de::Error::duplicate_field("event")),
+                Key::Event => event = Some(map.next_value::<EventName>()?.0),
+                Key::Properties if properties.is_some() => {
+                    return Err(de::Error::duplicate_field("properties"))
+                }
+                Key::Properties => properties = Some(map.next_value::<PropsObject>()?.0),
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        match (event, properties) {
+            (Some(Some(event)), Some(Some(properties))) => Ok(Line {
+                event: Some(event),
+                properties: Some(properties),
+            }),
+            _ => Err(de::Error::custom(NOT_AN_EVENT)),
+        }
+    }
+    // Any other JSON value is no event; consumed whole so the error says so, not "invalid
+    // type".
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Err(de::Error::custom(NOT_AN_EVENT))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_AN_EVENT))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_AN_EVENT))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_AN_EVENT))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_AN_EVENT))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_AN_EVENT))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_AN_EVENT))
+    }
+}
+
+/// The visitor methods of a field that takes one kind of value: numbers, booleans and null
+/// are read as None (the line is then no event) rather than failing with "invalid type".
+macro_rules! scalars_are_none {
+    () => {
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    };
+}
+
+/// `event`: a string (borrowed when unescaped), else None.
+struct EventName<'a>(Option<Cow<'a, str>>);
+
+impl<'de> Deserialize<'de> for EventName<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Option<Cow<'de, str>>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an event name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Owned(v)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+            scalars_are_none!();
+        }
+        d.deserialize_any(V).map(EventName)
+    }
+}
+
+/// `properties`: an object, else None. (A derived struct would also take an array, its
+/// items read as the fields in order.)
+struct PropsObject<'a>(Option<Props<'a>>);
+
+impl<'de> Deserialize<'de> for PropsObject<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Option<Props<'de>>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of properties")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                Props::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            scalars_are_none!();
+        }
+        d.deserialize_any(V).map(PropsObject)
+    }
 }
 
 /// The properties identity resolution reads; everything else is skipped unparsed.
@@ -220,9 +394,14 @@ pub struct BadLine {
     pub message: String,
 }
 
-/// A parse error as "column C: message".
+/// A parse error as "column C: message"; valid JSON that is no event as [`NOT_AN_EVENT`]
+/// alone (a column would point at its end, not at a mistake).
 pub fn describe_error(e: &serde_json::Error) -> String {
-    format!("column {}: {}", e.column(), strip_position(&e.to_string()))
+    let message = strip_position(&e.to_string());
+    if message == NOT_AN_EVENT {
+        return message;
+    }
+    format!("column {}: {message}", e.column())
 }
 
 fn strip_position(msg: &str) -> String {
@@ -249,6 +428,37 @@ mod tests {
             Some(["a", "b"])
         );
         assert_eq!(inc.endpoint, Endpoint::Import);
+    }
+
+    #[test]
+    fn only_objects_with_an_event_name_and_properties_are_events() {
+        for text in [
+            r#"["e",{"distinct_id":"x"}]"#,
+            "[]",
+            "{}",
+            "null",
+            "\"e\"",
+            "7",
+            r#"{"event":"A"}"#,
+            r#"{"properties":{"distinct_id":"x"}}"#,
+            r#"{"event":"A","properties":null}"#,
+            r#"{"event":"A","properties":["x"]}"#,
+            r#"{"event":"A","properties":"x"}"#,
+            r#"{"event":7,"properties":{"distinct_id":"x"}}"#,
+            r#"{"event":null,"properties":{}}"#,
+            r#"{"event":["A"],"properties":{}}"#,
+        ] {
+            let e = Line::parse(text).expect_err(text);
+            assert_eq!(describe_error(&e), NOT_AN_EVENT, "{text}");
+        }
+        let l = Line::parse(r#"{"properties":{},"x":[1,{"y":2}],"event":"A\u0042"}"#).unwrap();
+        assert_eq!(l.event.as_deref(), Some("AB"));
+        assert!(Line::parse(r#"{"event":"","properties":{}}"#).is_ok());
+        let dup = Line::parse(r#"{"event":"A","event":"B","properties":{}}"#).unwrap_err();
+        assert!(describe_error(&dup).contains("duplicate field `event`"));
+        // A syntax error still names its column.
+        let bad = Line::parse(r#"{"event":"A","properties":{]"#).unwrap_err();
+        assert!(describe_error(&bad).starts_with("column 28: "), "{bad}");
     }
 
     #[test]

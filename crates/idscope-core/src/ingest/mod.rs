@@ -6,14 +6,26 @@
 //! UTF-8 byte-order mark is skipped and a JSON array is told from JSONL by its first byte.
 //! Every event goes to a [`Sink`] in file order with its line number, its place in the input
 //! and its identity fields ([`line::Line`], the single field list).
+//!
+//! Lines are capped ([`DEFAULT_MAX_LINE`], [`Input::max_line_bytes`]): a longer line is
+//! malformed and never parsed; a stream stops at one that is still unended past the cap, so
+//! no input (`/dev/zero`, a gzip bomb) holds more than the cap and a block or two for a line.
 
 mod blocks;
+mod cut;
 pub mod line;
 
-pub use line::{describe_error, BadLine, IdList, Line, Props};
+pub use line::{describe_error, BadLine, IdList, Line, Props, NOT_AN_EVENT};
 
 use crate::resolver::Incoming;
-use crate::text::visible;
+use crate::text::{path_text, visible};
+
+/// The line cap unless one is given: far above any real event (Mixpanel refuses events
+/// over 1 MB), far below what would exhaust memory.
+pub const DEFAULT_MAX_LINE: u64 = 64 << 20;
+
+/// The largest line cap (about 4 GiB): the parser's offsets are 32-bit.
+pub const MAX_LINE_LIMIT: u64 = blocks::MAX_CAP;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -69,6 +81,12 @@ pub enum Error {
         name: String,
         error: serde_json::Error,
     },
+    /// A stream's line went past the cap without ending; reading stopped there.
+    LineTooLong {
+        name: String,
+        line: usize,
+        cap: usize,
+    },
 }
 
 impl std::fmt::Display for Error {
@@ -90,6 +108,12 @@ impl std::fmt::Display for Error {
                 error.line(),
                 error.column()
             ),
+            Error::LineTooLong { name, line, cap } => write!(
+                f,
+                "{}:{line}: line longer than the cap of {cap} bytes, with no end in sight; \
+                 stopped reading (a stream cannot skip a line without reading all of it)",
+                visible(name)
+            ),
         }
     }
 }
@@ -106,6 +130,8 @@ pub struct Input {
     name: String,
     body: Body,
     size: Option<u64>,
+    /// Lines longer than this are malformed.
+    max_line: usize,
 }
 
 enum Body {
@@ -127,12 +153,7 @@ impl Bytes {
     /// delivered, so a reader that goes over it again and again stays small in memory.
     pub fn feed(&self, name: &str, sink: &mut dyn Sink) -> Result<bool, Error> {
         match self {
-            Bytes::Mapped(map) => {
-                let skipped = (map.len() - body(map).len()) as u64;
-                let mut release = Release { map, done: 0 };
-                let mut on_done = |r: std::ops::Range<u64>| release.upto(r.end + skipped);
-                feed_body(name, body(map), sink, Some(&mut on_done))
-            }
+            Bytes::Mapped(map) => feed_map(name, map, sink, cap(DEFAULT_MAX_LINE)),
             Bytes::Owned(v) => feed_bytes(name, v, sink),
         }
     }
@@ -153,9 +174,31 @@ impl std::ops::Deref for Bytes {
     }
 }
 
-/// Opens an export file, unwrapping gzip (detected by its magic bytes).
+/// A mapped file's events; its pages are released as they are delivered.
+fn feed_map(
+    name: &str,
+    map: &memmap2::Mmap,
+    sink: &mut dyn Sink,
+    max_line: usize,
+) -> Result<bool, Error> {
+    let skipped = (map.len() - body(map).len()) as u64;
+    let mut release = Release { map, done: 0 };
+    let mut on_done = |r: std::ops::Range<u64>| release.upto(r.end + skipped);
+    feed_body(name, body(map), sink, Some(&mut on_done), max_line)
+}
+
+/// A cap as the parser takes it: at least one byte, at most [`MAX_LINE_LIMIT`].
+fn cap(bytes: u64) -> usize {
+    bytes
+        .clamp(1, MAX_LINE_LIMIT)
+        .try_into()
+        .unwrap_or(usize::MAX)
+}
+
+/// Opens an export file, unwrapping gzip (detected by its magic bytes). Its name in
+/// messages is the path, with bytes that are not UTF-8 shown as `\xff`.
 pub fn open(path: &Path) -> Result<Input, Error> {
-    let name = path.display().to_string();
+    let name = path_text(path);
     let f = std::fs::File::open(path).map_err(|error| match error.kind() {
         std::io::ErrorKind::NotFound => Error::NotFound { name: name.clone() },
         _ => Error::Read {
@@ -178,6 +221,7 @@ pub fn open(path: &Path) -> Result<Input, Error> {
                 name,
                 body: Body::Mapped(map),
                 size: Some(size),
+                max_line: cap(DEFAULT_MAX_LINE),
             });
         }
     }
@@ -209,6 +253,7 @@ fn stream(name: String, raw: Box<dyn Read + Send>, size: Option<u64>) -> Result<
             name,
             body: Body::Stream(reader),
             size,
+            max_line: cap(DEFAULT_MAX_LINE),
         }),
         Err(error) => Err(Error::Read { name, error }),
     }
@@ -253,29 +298,43 @@ impl Input {
         self.size
     }
 
+    /// Whether the input is a file mapped into memory (which another process truncating it
+    /// would pull from under the reader).
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.body, Body::Mapped(_))
+    }
+
+    /// Caps a line at `bytes` ([`DEFAULT_MAX_LINE`] unless set; clamped to 1 ..=
+    /// [`MAX_LINE_LIMIT`]).
+    pub fn max_line_bytes(mut self, bytes: u64) -> Input {
+        self.max_line = cap(bytes);
+        self
+    }
+
     /// Reads the whole input, delivering every event to `sink`. Ok(false): the sink said
     /// stop. A mapped file's pages are released as they are delivered, so resident memory
     /// stays flat.
     pub fn feed(self, sink: &mut dyn Sink) -> Result<bool, Error> {
-        let name = self.name;
+        let (name, max_line) = (self.name, self.max_line);
         match self.body {
-            Body::Mapped(map) => Bytes::Mapped(map).feed(&name, sink),
+            Body::Mapped(map) => feed_map(&name, &map, sink, max_line),
             Body::Stream(mut reader) => {
                 let head = reader.fill_buf().map_err(|error| Error::Read {
                     name: name.clone(),
                     error,
                 })?;
                 if is_array(head) {
-                    // A JSON array is read whole, then delivered element by element.
-                    let mut buf = Vec::new();
-                    reader.read_to_end(&mut buf).map_err(|error| Error::Read {
-                        name: name.clone(),
-                        error,
-                    })?;
-                    feed_array(&name, &buf, sink)
+                    // A JSON array is read whole (its lines capped), then delivered element
+                    // by element.
+                    let buf = read_capped(&name, &mut reader, max_line)?;
+                    feed_array(&name, &buf, sink, max_line)
                 } else {
-                    blocks::feed_reader(sink, Box::new(reader))
-                        .map_err(|error| Error::Read { name, error })
+                    blocks::feed_reader(sink, Box::new(reader), max_line).map_err(|e| match e {
+                        blocks::Stopped::Io(error) => Error::Read { name, error },
+                        blocks::Stopped::LineTooLong { line, cap } => {
+                            Error::LineTooLong { name, line, cap }
+                        }
+                    })
                 }
             }
         }
@@ -283,17 +342,47 @@ impl Input {
 
     /// The whole input in memory (a mapped file stays mapped), for a reader that goes over
     /// it more than once (the explorer resolves it once per mode).
+    /// A stream is read whole, its lines capped as when it is fed.
     pub fn into_bytes(self) -> Result<Bytes, Error> {
         match self.body {
             Body::Mapped(map) => Ok(Bytes::Mapped(map)),
             Body::Stream(mut reader) => {
-                let mut buf = Vec::new();
-                reader.read_to_end(&mut buf).map_err(|error| Error::Read {
-                    name: self.name,
-                    error,
-                })?;
-                Ok(Bytes::Owned(buf))
+                read_capped(&self.name, &mut reader, self.max_line).map(Bytes::Owned)
             }
+        }
+    }
+}
+
+/// Reads a stream to its end, refusing a line still unended past `cap` bytes: a stream of
+/// zeros or a gzip bomb stops there instead of filling memory.
+fn read_capped(name: &str, reader: &mut Stream, cap: usize) -> Result<Vec<u8>, Error> {
+    let mut buf = Vec::new();
+    // Where the current line starts, and its number.
+    let (mut start, mut line) = (0usize, 1usize);
+    loop {
+        let before = buf.len();
+        match reader.take(1 << 20).read_to_end(&mut buf) {
+            Ok(0) => return Ok(buf),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => {
+                return Err(Error::Read {
+                    name: name.to_string(),
+                    error,
+                })
+            }
+        }
+        let new = &buf[before..];
+        if let Some(last) = memchr::memrchr(b'\n', new) {
+            line += memchr::memchr_iter(b'\n', new).count();
+            start = before + last + 1;
+        }
+        if buf.len() - start > cap {
+            return Err(Error::LineTooLong {
+                name: name.to_string(),
+                line,
+                cap,
+            });
         }
     }
 }
@@ -301,7 +390,7 @@ impl Input {
 /// Delivers every event of an export held in memory (JSONL or a JSON array; a byte-order
 /// mark is skipped). `name` stands for it in errors. Ok(false): the sink said stop.
 pub fn feed_bytes(name: &str, bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Error> {
-    feed_body(name, body(bytes), sink, None)
+    feed_body(name, body(bytes), sink, None, cap(DEFAULT_MAX_LINE))
 }
 
 fn feed_body(
@@ -309,16 +398,23 @@ fn feed_body(
     bytes: &[u8],
     sink: &mut dyn Sink,
     on_done: blocks::OnDone,
+    max_line: usize,
 ) -> Result<bool, Error> {
     if is_array(bytes) {
-        feed_array(name, bytes, sink)
+        feed_array(name, bytes, sink, max_line)
     } else {
-        Ok(blocks::feed_bytes(sink, bytes, on_done))
+        Ok(blocks::feed_bytes(sink, bytes, on_done, max_line))
     }
 }
 
-/// Delivers a JSON array of events, element i as line i + 1.
-fn feed_array(name: &str, bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Error> {
+/// Delivers a JSON array of events, element i as line i + 1; an element longer than
+/// `max_line` is malformed, as a line would be.
+fn feed_array(
+    name: &str,
+    bytes: &[u8],
+    sink: &mut dyn Sink,
+    max_line: usize,
+) -> Result<bool, Error> {
     let items: Vec<&serde_json::value::RawValue> =
         serde_json::from_slice(bytes).map_err(|error| Error::NotAnArray {
             name: name.to_string(),
@@ -328,7 +424,16 @@ fn feed_array(name: &str, bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Err
     sink.lines(items.len() as u64);
     for (i, item) in items.iter().enumerate() {
         let text = item.get();
-        let control = match Line::parse(text) {
+        let parsed = if text.len() > max_line {
+            Err(format!(
+                "array item {}: {} bytes long, over the line cap of {max_line} bytes; not read",
+                i + 1,
+                text.len()
+            ))
+        } else {
+            Line::parse(text).map_err(|e| format!("array item {}: {}", i + 1, describe_error(&e)))
+        };
+        let control = match parsed {
             Ok(l) => {
                 let p = l.properties.as_ref();
                 sink.event(Event {
@@ -340,9 +445,9 @@ fn feed_array(name: &str, bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Err
                     insert_id: p.and_then(|p| p.insert_id.as_deref()),
                 })
             }
-            Err(e) => sink.bad(&BadLine {
+            Err(message) => sink.bad(&BadLine {
                 line: i + 1,
-                message: format!("array item {}: {}", i + 1, describe_error(&e)),
+                message,
             }),
         };
         if control == Control::Stop {
