@@ -186,13 +186,38 @@ impl Region {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How to export. [`Options::new`] gives the plain export: no clock, nothing left out, no
+/// token line.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Options {
     pub format: Format,
     pub scope: Scope,
     pub region: Region,
     /// Written into `/import` URLs; the shell variable `$MIXPANEL_PROJECT_ID` when None.
     pub project_id: Option<String>,
+    /// The real current time (unix seconds), passed in by the caller: the engine has no
+    /// clock. With it, `curl-track` counts the events older than `/track`'s window
+    /// ([`crate::api::TRACK_WINDOW_S`], G-WINDOW) at that time instead of warning that the
+    /// events keep their times. Other formats ignore it: `/import` has no window, and
+    /// mixpanel-js and mixpanel-python stamp the current time themselves (the `js` and
+    /// `python` exports leave `time` to them).
+    pub now: Option<f64>,
+    /// Leave out of the export what its endpoint would refuse or drop, and say so in a
+    /// warning instead of warning about it: for `ndjson` and `curl-import` (`/import`) the
+    /// events failing `/import`'s validation (G-IMPORT, G-INVALID) and, under Simplified, the
+    /// identity events (S-IGNORE); for `curl-track` the `$merge` events (O-MERGE), under
+    /// Simplified the identity events (S-IGNORE) and, with [`Options::now`], the events
+    /// older than the window (G-WINDOW). [`Export::items`] counts what is left. The other
+    /// formats send nothing that is refused (`curl-engage`), already skip what has no
+    /// effect (`python`), or reproduce calls or state rather than payloads to send (`js`,
+    /// `json`, `resolved-jsonl`, `mapping-csv`, `mermaid`, `dot`): there it changes nothing
+    /// and the export warns "--drop-refused has no effect on FORMAT: …".
+    pub drop_refused: bool,
+    /// A comment line in `curl-track`, `curl-engage`, `js` and `python` naming the token
+    /// the payloads (or the library's constructor) carry, and when it is
+    /// [`crate::scenario::DEFAULT_TOKEN`] that it is a placeholder; with it, `curl-track`
+    /// and `curl-engage` warn about payloads carrying another token (a `send` step's own).
+    pub token_note: bool,
 }
 
 impl Options {
@@ -202,6 +227,9 @@ impl Options {
             scope,
             region: Region::Us,
             project_id: None,
+            now: None,
+            drop_refused: false,
+            token_note: false,
         }
     }
 }
@@ -282,11 +310,8 @@ pub fn export(run: &Run, scenario: &Scenario, opts: &Options) -> Result<Export, 
     let events = &run.events[span.events.clone()];
     let mut warnings = Vec::new();
     let is_event = |e: &&EventRecord| e.payload.endpoint != Endpoint::Engage;
-    let event_payloads: Vec<&Value> = events
-        .iter()
-        .filter(is_event)
-        .map(|e| &e.payload.body)
-        .collect();
+    let records: Vec<&EventRecord> = events.iter().filter(is_event).collect();
+    let event_payloads = bodies(&records);
     let profiles: Vec<&Value> = events
         .iter()
         .filter(|e| e.payload.endpoint == Endpoint::Engage)
@@ -301,23 +326,44 @@ pub fn export(run: &Run, scenario: &Scenario, opts: &Options) -> Result<Export, 
             opts.scope.label()
         )
     };
+    // The header, then the token line of the formats that send the token.
+    let header_and_token = |comment: &str| -> String {
+        let mut h = header(comment);
+        if opts.token_note {
+            h.push_str(&token_line(comment, &scenario.token));
+        }
+        h
+    };
     let (text, items) = match opts.format {
         Format::Json => {
             let all: Vec<&Value> = events.iter().map(|e| &e.payload.body).collect();
             (pretty(&json!(all)) + "\n", all.len())
         }
         Format::Ndjson => {
+            let kept = if opts.drop_refused {
+                drop_import_refused(run, &records, &mut warnings)
+            } else {
+                records.clone()
+            };
             if !profiles.is_empty() {
                 warnings.push(format!(
                     "{} profile record(s) left out: /import takes events only (use curl-engage)",
                     profiles.len()
                 ));
             }
-            (ndjson(&event_payloads), event_payloads.len())
+            (ndjson(&bodies(&kept)), kept.len())
         }
         Format::CurlImport => {
-            let records: Vec<&EventRecord> = events.iter().filter(is_event).collect();
-            warnings.extend(import_warnings(run, &records));
+            let kept = if opts.drop_refused {
+                drop_import_refused(run, &records, &mut warnings)
+            } else {
+                warnings.extend(import_warnings(run, &records));
+                records.clone()
+            };
+            let nothing_left = kept.is_empty() && !records.is_empty();
+            if nothing_left {
+                warnings.push(NOTHING_LEFT.into());
+            }
             if !profiles.is_empty() {
                 warnings.push(format!(
                     "{} profile record(s) left out: /import takes events only (use curl-engage)",
@@ -337,44 +383,51 @@ pub fn export(run: &Run, scenario: &Scenario, opts: &Options) -> Result<Export, 
             }
             s.push('\n');
             push_warning_comments(&mut s, "#", &warnings);
-            let _ = writeln!(
-                s,
-                "curl --request POST \\\n  --url \"https://{}/import?strict=1&project_id={project}\" \\\n  --user \"$MIXPANEL_SERVICE_ACCOUNT:$MIXPANEL_SECRET\" \\\n  --header 'Content-Type: application/x-ndjson' \\\n  --data-binary @- <<'IDSCOPE_NDJSON'",
-                opts.region.host()
-            );
-            s.push_str(&ndjson(&event_payloads));
-            s.push_str("IDSCOPE_NDJSON\n");
-            (s, event_payloads.len())
+            if !nothing_left {
+                let _ = writeln!(
+                    s,
+                    "curl --request POST \\\n  --url \"https://{}/import?strict=1&project_id={project}\" \\\n  --user \"$MIXPANEL_SERVICE_ACCOUNT:$MIXPANEL_SECRET\" \\\n  --header 'Content-Type: application/x-ndjson' \\\n  --data-binary @- <<'IDSCOPE_NDJSON'",
+                    opts.region.host()
+                );
+                s.push_str(&ndjson(&bodies(&kept)));
+                s.push_str("IDSCOPE_NDJSON\n");
+            }
+            (s, kept.len())
         }
         Format::CurlTrack => {
-            let merges = event_payloads
-                .iter()
-                .filter(|p| event_name(p) == "$merge")
-                .count();
-            if merges > 0 {
-                warnings.push(format!(
-                    "{merges} $merge event(s): $merge only works through /import (O-MERGE); /track ignores it"
-                ));
+            let kept = if opts.drop_refused {
+                drop_track_refused(run, scenario, &records, opts.now, &mut warnings)
+            } else {
+                track_warnings(run, scenario, &records, opts.now, &mut warnings);
+                records.clone()
+            };
+            let payloads = bodies(&kept);
+            if opts.token_note {
+                warnings.extend(other_token_warning(&payloads, "token", &scenario.token));
             }
-            if run.config.mode == Mode::Simplified {
-                push_identity_event_warning(&mut warnings, &event_payloads, "ignored (S-IGNORE)");
+            let nothing_left = kept.is_empty() && !records.is_empty();
+            if nothing_left {
+                warnings.push(NOTHING_LEFT.into());
             }
-            let records: Vec<&EventRecord> = events.iter().filter(is_event).collect();
-            warnings.extend(track_window_warnings(&records, &event_payloads));
             let mut s = String::from("#!/usr/bin/env bash\n");
-            s.push_str(&header("#"));
+            s.push_str(&header_and_token("#"));
             push_warning_comments(&mut s, "#", &warnings);
-            let _ = writeln!(
-                s,
-                "curl --request POST \\\n  --url 'https://{}/track' \\\n  --header 'Content-Type: application/x-www-form-urlencoded' \\\n  --data-urlencode {}",
-                opts.region.host(),
-                shell_single_quote(&format!("data={}", compact(&json!(event_payloads))))
-            );
-            (s, event_payloads.len())
+            if !nothing_left {
+                let _ = writeln!(
+                    s,
+                    "curl --request POST \\\n  --url 'https://{}/track' \\\n  --header 'Content-Type: application/x-www-form-urlencoded' \\\n  --data-urlencode {}",
+                    opts.region.host(),
+                    shell_single_quote(&format!("data={}", compact(&json!(payloads))))
+                );
+            }
+            (s, kept.len())
         }
         Format::CurlEngage => {
             let mut s = String::from("#!/usr/bin/env bash\n");
-            s.push_str(&header("#"));
+            s.push_str(&header_and_token("#"));
+            if opts.token_note {
+                warnings.extend(other_token_warning(&profiles, "$token", &scenario.token));
+            }
             if profiles.is_empty() {
                 warnings.push("no profile records in this scope: the scenario sets no profiles here (people_set)".into());
                 push_warning_comments(&mut s, "#", &warnings);
@@ -388,8 +441,14 @@ pub fn export(run: &Run, scenario: &Scenario, opts: &Options) -> Result<Export, 
             }
             (s, profiles.len())
         }
-        Format::Js => js(run, scenario, span.steps.clone(), &header("//")),
-        Format::Python => python(run, scenario, &event_payloads, &header("#"), &mut warnings),
+        Format::Js => js(run, scenario, span.steps.clone(), &header_and_token("//")),
+        Format::Python => python(
+            run,
+            scenario,
+            &event_payloads,
+            &header_and_token("#"),
+            &mut warnings,
+        ),
         Format::ResolvedJsonl => {
             let mut s = String::new();
             let mut n = 0;
@@ -421,10 +480,83 @@ pub fn export(run: &Run, scenario: &Scenario, opts: &Options) -> Result<Export, 
             (s, n)
         }
     };
+    if opts.drop_refused {
+        if let Some(why) = drop_refused_has_no_effect(opts.format) {
+            warnings.push(format!(
+                "--drop-refused has no effect on {}: {why}",
+                opts.format.as_str()
+            ));
+        }
+    }
     Ok(Export {
         text,
         warnings,
         items,
+    })
+}
+
+/// Why `--drop-refused` changes nothing in a format (None where it does).
+fn drop_refused_has_no_effect(format: Format) -> Option<&'static str> {
+    match format {
+        Format::Ndjson | Format::CurlImport | Format::CurlTrack => None,
+        Format::CurlEngage => Some("/engage refuses none of the profile records"),
+        Format::Python => Some(
+            "it already skips the identity events that would have no effect, and mixpanel-python stamps the current time",
+        ),
+        Format::Js => Some("it reproduces the SDK calls; mixpanel-js builds the payloads"),
+        Format::Json => Some("it lists the payloads as the run sent them"),
+        Format::ResolvedJsonl => Some("it lists every event with the run's verdict"),
+        Format::MappingCsv | Format::Mermaid | Format::Dot => {
+            Some("it shows the run's identities, not payloads to send")
+        }
+    }
+}
+
+/// Said, and the request left out, when `--drop-refused` left no event to send.
+const NOTHING_LEFT: &str = "--drop-refused left out every event in scope: no request to send";
+
+fn bodies<'a>(records: &[&'a EventRecord]) -> Vec<&'a Value> {
+    records.iter().map(|e| &e.payload.body).collect()
+}
+
+/// The comment line naming the project token the export sends.
+fn token_line(comment: &str, token: &str) -> String {
+    if token == crate::scenario::DEFAULT_TOKEN {
+        format!(
+            "{comment} token: {} — a placeholder: --token TOKEN or $MIXPANEL_TOKEN puts your project's token in\n",
+            one_line(token)
+        )
+    } else {
+        format!("{comment} token: {}\n", one_line(token))
+    }
+}
+
+/// Payloads whose token (at `key`) is not the scenario's: a `send` step wrote its own.
+fn other_token_warning(payloads: &[&Value], key: &str, token: &str) -> Option<String> {
+    let mut others: Vec<&str> = Vec::new();
+    let mut n = 0;
+    for p in payloads {
+        let found = p
+            .get(key)
+            .or_else(|| p.get("properties").and_then(|q| q.get(key)))
+            .and_then(Value::as_str);
+        if let Some(t) = found.filter(|t| *t != token) {
+            n += 1;
+            if !others.contains(&t) {
+                others.push(t);
+            }
+        }
+    }
+    (n > 0).then(|| {
+        format!(
+            "{n} payload(s) carry another token than {} ({}): a send step of the scenario wrote it; edit the step to change it",
+            crate::text::quoted(token),
+            others
+                .iter()
+                .map(|t| crate::text::quoted(t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     })
 }
 
@@ -469,53 +601,63 @@ fn event_name(p: &Value) -> &str {
     p.get("event").and_then(Value::as_str).unwrap_or("")
 }
 
-/// What a strict `/import` of these events would refuse: the run's own checks (G-IMPORT,
-/// G-INVALID), so the export warns exactly where `run` rejects.
+/// Why a strict `/import` would refuse this event, if it would: the run's own checks
+/// (G-IMPORT, G-INVALID), so the export warns exactly where `run` rejects.
+fn import_refusal(run: &Run, e: &EventRecord) -> Option<String> {
+    let sent_at = run.steps[e.step - 1].time_ms as f64 / 1000.0;
+    let body = &e.payload.body;
+    match crate::api::admit(
+        run.config.mode,
+        &run.config.knobs,
+        Endpoint::Import,
+        body,
+        sent_at,
+        "server",
+    ) {
+        crate::api::Admission::Refuse { field, message, .. } => Some(format!("{field}: {message}")),
+        crate::api::Admission::Accept { .. } => {
+            let id = body
+                .get("properties")
+                .and_then(|p| p.get("distinct_id"))
+                .and_then(crate::resolver::id_value);
+            id.filter(|d| crate::resolver::is_invalid_id(d)).map(|d| {
+                let (field, message) =
+                    crate::api::refusal(crate::resolver::reason::INVALID_DISTINCT_ID, &d);
+                format!("{field}: {message}")
+            })
+        }
+    }
+}
+
+/// Counts by reason, in the order the reasons first appear.
+fn tally(reasons: impl IntoIterator<Item = String>) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for why in reasons {
+        match out.iter_mut().find(|(w, _)| *w == why) {
+            Some((_, n)) => *n += 1,
+            None => out.push((why, 1)),
+        }
+    }
+    out
+}
+
+/// Under Simplified, an identity event: S-IGNORE, and a field report saw a strict
+/// `/import` refuse them.
+fn simplified_identity_event(run: &Run, body: &Value) -> bool {
+    run.config.mode == Mode::Simplified && crate::resolver::is_identity_event(event_name(body))
+}
+
+/// What a strict `/import` of these events would refuse (see [`import_refusal`]).
 fn import_warnings(run: &Run, events: &[&EventRecord]) -> Vec<String> {
     let mut w = Vec::new();
-    let mode = run.config.mode;
-    if mode == Mode::Simplified {
-        let bodies: Vec<&Value> = events.iter().map(|e| &e.payload.body).collect();
+    if run.config.mode == Mode::Simplified {
         push_identity_event_warning(
             &mut w,
-            &bodies,
+            &bodies(events),
             "ignored (S-IGNORE); a field report, not Mixpanel's docs, saw /import?strict=1 refuse them with HTTP 400 on a Simplified project: leave them out",
         );
     }
-    let mut refused: Vec<(String, usize)> = Vec::new();
-    for e in events {
-        let sent_at = run.steps[e.step - 1].time_ms as f64 / 1000.0;
-        let body = &e.payload.body;
-        let why = match crate::api::admit(
-            mode,
-            &run.config.knobs,
-            Endpoint::Import,
-            body,
-            sent_at,
-            "server",
-        ) {
-            crate::api::Admission::Refuse { field, message, .. } => {
-                Some(format!("{field}: {message}"))
-            }
-            crate::api::Admission::Accept { .. } => {
-                let id = body
-                    .get("properties")
-                    .and_then(|p| p.get("distinct_id"))
-                    .and_then(crate::resolver::id_value);
-                id.filter(|d| crate::resolver::is_invalid_id(d)).map(|d| {
-                    let (field, message) =
-                        crate::api::refusal(crate::resolver::reason::INVALID_DISTINCT_ID, &d);
-                    format!("{field}: {message}")
-                })
-            }
-        };
-        if let Some(why) = why {
-            match refused.iter_mut().find(|(w, _)| *w == why) {
-                Some((_, n)) => *n += 1,
-                None => refused.push((why, 1)),
-            }
-        }
-    }
+    let refused = tally(events.iter().filter_map(|e| import_refusal(run, e)));
     let failing: usize = refused.iter().map(|(_, n)| n).sum();
     for (why, n) in &refused {
         w.push(format!("{n} event(s) fail /import validation — {why}"));
@@ -529,8 +671,187 @@ fn import_warnings(run: &Run, events: &[&EventRecord]) -> Vec<String> {
     w
 }
 
-/// G-WINDOW for a `/track` replay of these events: what the run dropped, and that the payloads keep their
-/// own `time`, so /track drops them all once they are 5 days old (it still answers 1).
+/// `--drop-refused` for `/import`: the events left after leaving out, under Simplified, the
+/// identity events, then those failing validation; a warning per kind left out.
+fn drop_import_refused<'a>(
+    run: &Run,
+    events: &[&'a EventRecord],
+    warnings: &mut Vec<String>,
+) -> Vec<&'a EventRecord> {
+    let mut kept = Vec::new();
+    let mut identity = 0;
+    let mut refused = Vec::new();
+    for e in events {
+        if simplified_identity_event(run, &e.payload.body) {
+            identity += 1;
+        } else if let Some(why) = import_refusal(run, e) {
+            refused.push(why);
+        } else {
+            kept.push(*e);
+        }
+    }
+    if identity > 0 {
+        warnings.push(format!(
+            "--drop-refused left out {identity} identity event(s) ($identify/$create_alias/$merge) /import would refuse: Simplified ignores them (S-IGNORE) and a field report, not Mixpanel's docs, saw /import?strict=1 refuse them with HTTP 400"
+        ));
+    }
+    for (why, n) in tally(refused) {
+        warnings.push(format!(
+            "--drop-refused left out {n} event(s) /import would refuse — {why}"
+        ));
+    }
+    kept
+}
+
+/// The warnings of a `/track` replay of these events, none left out: `$merge` (O-MERGE),
+/// identity events under Simplified (S-IGNORE), and G-WINDOW (counted at `now` when given).
+fn track_warnings(
+    run: &Run,
+    scenario: &Scenario,
+    events: &[&EventRecord],
+    now: Option<f64>,
+    warnings: &mut Vec<String>,
+) {
+    let payloads = bodies(events);
+    let merges = payloads
+        .iter()
+        .filter(|p| event_name(p) == "$merge")
+        .count();
+    if merges > 0 {
+        warnings.push(format!(
+            "{merges} $merge event(s): $merge only works through /import (O-MERGE); /track ignores it"
+        ));
+    }
+    if run.config.mode == Mode::Simplified {
+        push_identity_event_warning(warnings, &payloads, "ignored (S-IGNORE)");
+    }
+    match now {
+        None => warnings.extend(track_window_warnings(events, &payloads)),
+        Some(now) => {
+            let old: Vec<&EventRecord> = events
+                .iter()
+                .copied()
+                .filter(|e| too_old_for_track(&e.payload.body, now))
+                .collect();
+            if let Some(earliest) = earliest_time(&old) {
+                let n = old.len();
+                warnings.push(format!(
+                    "{} of {} {} older than /track's {}-day window (earliest {}): /track drops them and still answers 1 (G-WINDOW); {}",
+                    n,
+                    crate::text::count(events.len() as u64, "event", "events"),
+                    if n == 1 { "is" } else { "are" },
+                    window_days(),
+                    crate::text::rfc3339(earliest),
+                    window_advice(scenario, &old)
+                ));
+            }
+        }
+    }
+}
+
+/// `--drop-refused` for `/track`: the events left after leaving out `$merge` (O-MERGE), under
+/// Simplified the other identity events (S-IGNORE), and with `now` those older than the
+/// window (G-WINDOW); a warning per kind left out, and for what is left the warnings of
+/// [`track_warnings`] that still apply.
+fn drop_track_refused<'a>(
+    run: &Run,
+    scenario: &Scenario,
+    events: &[&'a EventRecord],
+    now: Option<f64>,
+    warnings: &mut Vec<String>,
+) -> Vec<&'a EventRecord> {
+    let mut kept = Vec::new();
+    let mut merges = 0;
+    let mut identity = 0;
+    let mut old = Vec::new();
+    for e in events {
+        let body = &e.payload.body;
+        if event_name(body) == "$merge" {
+            merges += 1;
+        } else if simplified_identity_event(run, body) {
+            identity += 1;
+        } else if now.is_some_and(|now| too_old_for_track(body, now)) {
+            old.push(*e);
+        } else {
+            kept.push(*e);
+        }
+    }
+    if merges > 0 {
+        warnings.push(format!(
+            "--drop-refused left out {merges} $merge event(s): /track ignores them; $merge only works through /import (O-MERGE)"
+        ));
+    }
+    if identity > 0 {
+        warnings.push(format!(
+            "--drop-refused left out {identity} identity event(s) ($identify/$create_alias): Simplified ignores them (S-IGNORE)"
+        ));
+    }
+    if let Some(earliest) = earliest_time(&old) {
+        warnings.push(format!(
+            "--drop-refused left out {} older than /track's {}-day window (earliest {}): /track would drop them and still answer 1 (G-WINDOW); {}",
+            crate::text::count(old.len() as u64, "event", "events"),
+            window_days(),
+            crate::text::rfc3339(earliest),
+            window_advice(scenario, &old)
+        ));
+    }
+    if now.is_none() {
+        warnings.extend(track_window_warnings(&kept, &bodies(&kept)));
+    }
+    kept
+}
+
+/// G-WINDOW at `now`: the payload's own `time` is older than `/track` keeps (an event
+/// without `time` takes its arrival time).
+fn too_old_for_track(body: &Value, now: f64) -> bool {
+    event_time(body).is_some_and(|t| t < now - crate::api::TRACK_WINDOW_S)
+}
+
+fn event_time(body: &Value) -> Option<f64> {
+    body.get("properties")
+        .and_then(|q| q.get("time"))
+        .and_then(crate::api::time_seconds)
+}
+
+fn earliest_time(events: &[&EventRecord]) -> Option<f64> {
+    events
+        .iter()
+        .filter_map(|e| event_time(&e.payload.body))
+        .reduce(f64::min)
+}
+
+/// `/track`'s window in days, for messages.
+fn window_days() -> String {
+    format!("{}", crate::api::TRACK_WINDOW_S / 86_400.0)
+}
+
+/// What to do about events too old for `/track`: `--time now` moves the SDK's times (the
+/// run's clock), not the `time` a `send` step's payload carries.
+fn window_advice(scenario: &Scenario, old: &[&EventRecord]) -> String {
+    let sent = old
+        .iter()
+        .filter(|e| {
+            matches!(
+                scenario.steps.get(e.step - 1).map(|s| &s.action),
+                Some(crate::scenario::Action::Send { .. })
+            )
+        })
+        .count();
+    if sent == 0 {
+        "`--time now` shifts the run's clock, or use curl-import".into()
+    } else if sent == old.len() {
+        "their times are send steps' own, which `--time now` leaves as they are: use curl-import"
+            .into()
+    } else {
+        format!(
+            "`--time now` shifts the run's clock but not the {sent} time(s) send steps carry: use curl-import for those"
+        )
+    }
+}
+
+/// G-WINDOW for a `/track` replay of these events when the current time is not known: what
+/// the run dropped, and that the payloads keep their own `time`, so /track drops them all
+/// once they are 5 days old (it still answers 1).
 fn track_window_warnings(events: &[&EventRecord], payloads: &[&Value]) -> Vec<String> {
     let mut w = Vec::new();
     let dropped = events
@@ -650,13 +971,9 @@ fn python(
     warnings: &mut Vec<String>,
 ) -> (String, usize) {
     let mode = run.config.mode;
-    let mut s = String::from(header);
-    let merges = payloads.iter().any(|p| event_name(p) == "$merge") && mode == Mode::Original;
-    if merges {
-        s.push_str("import os\n\n");
-    }
-    s.push_str("from mixpanel import Mixpanel\n\n");
-    let _ = writeln!(s, "mp = Mixpanel({})", py_string(&scenario.token));
+    let mut s = String::new();
+    // `os` is imported only for the credentials of an `mp.merge` call.
+    let mut uses_os = false;
     let mut n = 0;
     // What mixpanel-js added itself; the Python library adds its own.
     let automatic = |k: &str| k == "distinct_id" || crate::sdk::mixpanel_js::AUTOMATIC.contains(&k);
@@ -723,7 +1040,14 @@ fn python(
                             py_string(&ids[0]),
                             py_string(&ids[1])
                         );
+                        uses_os = true;
                         n += 1;
+                    } else {
+                        let _ = writeln!(
+                            s,
+                            "# $merge skipped: its $distinct_ids names {} id(s), mp.merge takes two",
+                            ids.len()
+                        );
                     }
                 }
                 _ => {
@@ -774,7 +1098,14 @@ fn python(
             }
         }
     }
-    (s, n)
+    let mut out = String::from(header);
+    if uses_os {
+        out.push_str("import os\n\n");
+    }
+    out.push_str("from mixpanel import Mixpanel\n\n");
+    let _ = writeln!(out, "mp = Mixpanel({})", py_string(&scenario.token));
+    out.push_str(&s);
+    (out, n)
 }
 
 fn pretty(v: &Value) -> String {
@@ -902,5 +1233,393 @@ mod tests {
         );
         assert_eq!(py_string("\u{1b}x"), "\"\\U0000001bx\"");
         assert_eq!(url_component("a b&c"), "a%20b%26c");
+    }
+
+    // ── paste-ready exports (issue 18): `now`, `drop_refused`, `token_note` ──
+
+    use crate::run::RunConfig;
+
+    macro_rules! bundled {
+        ($file:literal) => {
+            crate::scenario::parse(include_str!(concat!("../../../scenarios/", $file)), $file)
+                .unwrap()
+        };
+    }
+
+    const DAY: f64 = 86_400.0;
+
+    fn export_with(
+        scenario: &Scenario,
+        mode: Mode,
+        format: Format,
+        set: impl FnOnce(&mut Options),
+    ) -> Export {
+        let run = Run::new(scenario, RunConfig::new(mode));
+        let mut opts = Options::new(format, Scope::All);
+        set(&mut opts);
+        export(&run, scenario, &opts).unwrap()
+    }
+
+    /// The NDJSON body of a curl-import script: the lines between the heredoc markers.
+    fn heredoc_events(text: &str) -> Vec<Value> {
+        let body = text
+            .split_once("<<'IDSCOPE_NDJSON'\n")
+            .expect("a heredoc")
+            .1;
+        let body = body.split_once("IDSCOPE_NDJSON\n").expect("its end").0;
+        body.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// The events a curl-track script sends: the JSON array after `data=`.
+    fn track_events(text: &str) -> Vec<Value> {
+        let quoted = text.split_once("--data-urlencode 'data=").expect("data=").1;
+        let json = quoted.rsplit_once("'\n").expect("closing quote").0;
+        serde_json::from_str::<Value>(&json.replace("'\\''", "'"))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    fn names(events: &[Value]) -> Vec<&str> {
+        events.iter().map(event_name).collect()
+    }
+
+    fn with_text<'a>(warnings: &'a [String], needle: &str) -> Vec<&'a String> {
+        warnings.iter().filter(|w| w.contains(needle)).collect()
+    }
+
+    #[test]
+    fn g_window_no_warning_when_now_is_within_five_days_of_the_events() {
+        let s = bundled!("01-signup-one-device.json");
+        let e = export_with(&s, Mode::Original, Format::CurlTrack, |o| {
+            o.now = Some(s.start as f64 + DAY)
+        });
+        assert!(
+            !e.warnings.iter().any(|w| w.contains("G-WINDOW")),
+            "{:?}",
+            e.warnings
+        );
+        assert!(!e.text.contains("G-WINDOW"), "{}", e.text);
+        // Without `now`, today's wording.
+        let plain = export_with(&s, Mode::Original, Format::CurlTrack, |_| {});
+        assert_eq!(
+            with_text(&plain.warnings, "the events keep their times").len(),
+            1
+        );
+    }
+
+    #[test]
+    fn g_window_counts_exactly_the_events_older_than_the_window_at_now() {
+        // Every SDK event is 30 days old at `now`.
+        let s = bundled!("01-signup-one-device.json");
+        let e = export_with(&s, Mode::Original, Format::CurlTrack, |o| {
+            o.now = Some(s.start as f64 + 30.0 * DAY)
+        });
+        let n = track_events(&e.text).len();
+        assert_eq!(n, e.items);
+        let w = with_text(&e.warnings, "older than /track's 5-day window");
+        assert_eq!(w.len(), 1, "{:?}", e.warnings);
+        assert_eq!(
+            *w[0],
+            format!(
+                "{n} of {n} events are older than /track's 5-day window (earliest 2026-01-01T09:00:01Z): /track drops them and still answers 1 (G-WINDOW); `--time now` shifts the run's clock, or use curl-import"
+            )
+        );
+        assert!(e.text.contains(&format!("# WARNING: {}", w[0])));
+        assert!(with_text(&e.warnings, "keep their times").is_empty());
+
+        // The backfill: of its five events, the six-day-old Purchase (sent twice) and the
+        // Refund are older than five days a day after the start; bob's and the Heartbeat
+        // are not. Their times are the send steps' own.
+        let s = bundled!("20-backfill-older-than-five-days.json");
+        let e = export_with(&s, Mode::Original, Format::CurlTrack, |o| {
+            o.now = Some(s.start as f64 + DAY)
+        });
+        assert_eq!(e.items, 5);
+        assert_eq!(
+            with_text(&e.warnings, "older than /track's"),
+            [&"3 of 5 events are older than /track's 5-day window (earliest 2025-12-26T09:00:00Z): /track drops them and still answers 1 (G-WINDOW); their times are send steps' own, which `--time now` leaves as they are: use curl-import".to_string()]
+        );
+        // What the run dropped when sent is not said again.
+        assert!(with_text(&e.warnings, "when sent").is_empty());
+    }
+
+    #[test]
+    fn g_window_end_at_now_brings_the_sdk_events_into_the_window() {
+        let mut s = bundled!("01-signup-one-device.json");
+        let now = s.start + 30 * 86_400;
+        crate::scenario::end_at(&mut s, now);
+        let e = export_with(&s, Mode::Original, Format::CurlTrack, |o| {
+            o.now = Some(now as f64)
+        });
+        assert!(
+            !e.warnings.iter().any(|w| w.contains("G-WINDOW")),
+            "{:?}",
+            e.warnings
+        );
+        let latest = track_events(&e.text)
+            .iter()
+            .filter_map(event_time)
+            .reduce(f64::max)
+            .unwrap();
+        assert!(
+            latest <= now as f64 && latest > now as f64 - 1.0,
+            "{latest}"
+        );
+    }
+
+    #[test]
+    fn g_window_drop_refused_leaves_out_the_old_events() {
+        let s = bundled!("20-backfill-older-than-five-days.json");
+        let now = s.start as f64 + DAY;
+        let e = export_with(&s, Mode::Original, Format::CurlTrack, |o| {
+            o.now = Some(now);
+            o.drop_refused = true;
+        });
+        let sent = track_events(&e.text);
+        assert_eq!(sent.len(), 2);
+        assert_eq!(e.items, 2);
+        assert!(sent
+            .iter()
+            .all(|p| event_time(p).unwrap() >= now - crate::api::TRACK_WINDOW_S));
+        assert_eq!(
+            with_text(&e.warnings, "G-WINDOW"),
+            [&"--drop-refused left out 3 events older than /track's 5-day window (earliest 2025-12-26T09:00:00Z): /track would drop them and still answer 1 (G-WINDOW); their times are send steps' own, which `--time now` leaves as they are: use curl-import".to_string()]
+        );
+        // Without `now` nothing is known to be old: nothing left out, today's warnings.
+        let e = export_with(&s, Mode::Original, Format::CurlTrack, |o| {
+            o.drop_refused = true
+        });
+        assert_eq!(track_events(&e.text).len(), 5);
+        assert_eq!(with_text(&e.warnings, "keep their times").len(), 1);
+    }
+
+    #[test]
+    fn s_ignore_drop_refused_curl_import_leaves_out_the_identity_events() {
+        let s = bundled!("01-signup-one-device.json");
+        let plain = export_with(&s, Mode::Simplified, Format::CurlImport, |_| {});
+        let all = heredoc_events(&plain.text);
+        let identity = names(&all)
+            .iter()
+            .filter(|n| crate::resolver::is_identity_event(n))
+            .count();
+        assert!(identity > 0, "the scenario sends an identity event");
+        assert_eq!(with_text(&plain.warnings, "S-IGNORE").len(), 1);
+
+        let e = export_with(&s, Mode::Simplified, Format::CurlImport, |o| {
+            o.drop_refused = true
+        });
+        let kept = heredoc_events(&e.text);
+        assert!(
+            !names(&kept)
+                .iter()
+                .any(|n| crate::resolver::is_identity_event(n)),
+            "{:?}",
+            names(&kept)
+        );
+        assert_eq!(kept.len(), all.len() - identity);
+        assert_eq!(e.items, kept.len());
+        assert_eq!(
+            with_text(&e.warnings, "S-IGNORE"),
+            [&format!("--drop-refused left out {identity} identity event(s) ($identify/$create_alias/$merge) /import would refuse: Simplified ignores them (S-IGNORE) and a field report, not Mixpanel's docs, saw /import?strict=1 refuse them with HTTP 400")]
+        );
+        assert!(e.text.contains("# WARNING: --drop-refused left out"));
+
+        // ndjson is the same /import body.
+        let nd = export_with(&s, Mode::Simplified, Format::Ndjson, |o| {
+            o.drop_refused = true
+        });
+        let lines: Vec<Value> = nd
+            .text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines, kept);
+        assert_eq!(nd.warnings, e.warnings);
+
+        // Original keeps them: /import takes $identify there.
+        let o = export_with(&s, Mode::Original, Format::CurlImport, |o| {
+            o.drop_refused = true
+        });
+        assert_eq!(heredoc_events(&o.text).len(), all.len());
+        assert!(
+            with_text(&o.warnings, "--drop-refused").is_empty(),
+            "{:?}",
+            o.warnings
+        );
+    }
+
+    #[test]
+    fn g_import_drop_refused_leaves_out_what_fails_validation() {
+        let s = bundled!("20-backfill-older-than-five-days.json");
+        let plain = export_with(&s, Mode::Original, Format::CurlImport, |_| {});
+        assert_eq!(
+            with_text(&plain.warnings, "fail /import validation").len(),
+            2
+        );
+        let e = export_with(&s, Mode::Original, Format::CurlImport, |o| {
+            o.drop_refused = true
+        });
+        let kept = heredoc_events(&e.text);
+        assert_eq!(names(&kept), ["Purchase", "Purchase", "Purchase"]);
+        assert_eq!(e.items, 3);
+        assert_eq!(
+            e.warnings,
+            [
+                "--drop-refused left out 1 event(s) /import would refuse — properties.$insert_id: 'properties.$insert_id' is missing: /import requires it",
+                "--drop-refused left out 1 event(s) /import would refuse — properties.distinct_id: 'properties.distinct_id' is missing: /import requires it (knob import.missing_distinct_id = reject)",
+            ]
+        );
+    }
+
+    #[test]
+    fn o_merge_drop_refused_curl_track_leaves_out_merge() {
+        let s = bundled!("07-second-identifier-email-change.json");
+        let plain = export_with(&s, Mode::Original, Format::CurlTrack, |_| {});
+        let all = track_events(&plain.text);
+        let merges = names(&all).iter().filter(|n| **n == "$merge").count();
+        assert!(merges > 0);
+        let e = export_with(&s, Mode::Original, Format::CurlTrack, |o| {
+            o.drop_refused = true
+        });
+        let kept = track_events(&e.text);
+        assert!(!names(&kept).contains(&"$merge"));
+        assert_eq!(kept.len(), all.len() - merges);
+        assert_eq!(e.items, kept.len());
+        assert_eq!(
+            with_text(&e.warnings, "O-MERGE"),
+            [&format!("--drop-refused left out {merges} $merge event(s): /track ignores them; $merge only works through /import (O-MERGE)")]
+        );
+    }
+
+    #[test]
+    fn s_ignore_drop_refused_curl_track_leaves_out_the_identity_events() {
+        let s = bundled!("07-second-identifier-email-change.json");
+        let plain = export_with(&s, Mode::Simplified, Format::CurlTrack, |_| {});
+        let all = track_events(&plain.text);
+        let e = export_with(&s, Mode::Simplified, Format::CurlTrack, |o| {
+            o.drop_refused = true
+        });
+        let kept = track_events(&e.text);
+        assert!(!names(&kept)
+            .iter()
+            .any(|n| crate::resolver::is_identity_event(n)));
+        let merges = names(&all).iter().filter(|n| **n == "$merge").count();
+        let others = names(&all)
+            .iter()
+            .filter(|n| matches!(**n, "$identify" | "$create_alias"))
+            .count();
+        assert_eq!(kept.len(), all.len() - merges - others);
+        assert!(with_text(&e.warnings, "would be ignored").is_empty());
+        if others > 0 {
+            assert_eq!(
+                with_text(&e.warnings, "S-IGNORE"),
+                [&format!("--drop-refused left out {others} identity event(s) ($identify/$create_alias): Simplified ignores them (S-IGNORE)")]
+            );
+        }
+    }
+
+    #[test]
+    fn drop_refused_says_it_has_no_effect_where_nothing_is_sent() {
+        let s = bundled!("01-signup-one-device.json");
+        for format in [Format::Json, Format::Js, Format::Python, Format::Mermaid] {
+            let plain = export_with(&s, Mode::Simplified, format, |_| {});
+            let e = export_with(&s, Mode::Simplified, format, |o| o.drop_refused = true);
+            assert_eq!(e.text, plain.text, "{}", format.as_str());
+            assert_eq!(e.items, plain.items);
+            let said = e.warnings.last().unwrap();
+            assert!(
+                said.starts_with(&format!(
+                    "--drop-refused has no effect on {}: ",
+                    format.as_str()
+                )),
+                "{said}"
+            );
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_plain_export() {
+        // No token line, no clock: the warnings of before.
+        let s = bundled!("20-backfill-older-than-five-days.json");
+        let e = export_with(&s, Mode::Original, Format::CurlTrack, |_| {});
+        assert_eq!(
+            e.warnings,
+            [
+                "1 event(s) were already older than 5 days when sent: /track drops them and still answers 1 (G-WINDOW)",
+                "the events keep their times (from 2025-12-26T09:00:00Z): /track silently drops any older than 5 days when it receives them (G-WINDOW); to replay old events use curl-import",
+            ]
+        );
+        assert!(!e.text.contains("# token:"));
+        assert_eq!(e.items, 5);
+    }
+
+    #[test]
+    fn token_note_names_the_token_and_says_the_default_is_a_placeholder() {
+        let mut s = bundled!("01-signup-one-device.json");
+        let placeholder = "token: demo-token — a placeholder: --token TOKEN or $MIXPANEL_TOKEN puts your project's token in";
+        for (format, comment) in [
+            (Format::CurlTrack, "#"),
+            (Format::CurlEngage, "#"),
+            (Format::Js, "//"),
+            (Format::Python, "#"),
+        ] {
+            let e = export_with(&s, Mode::Original, format, |o| o.token_note = true);
+            let second = e.text.lines().find(|l| !l.starts_with("#!")).and_then(|_| {
+                e.text
+                    .lines()
+                    .skip_while(|l| !l.contains("idscope export:"))
+                    .nth(1)
+            });
+            assert_eq!(second, Some(format!("{comment} {placeholder}").as_str()));
+        }
+        for format in [Format::CurlImport, Format::Ndjson, Format::Json] {
+            let e = export_with(&s, Mode::Original, format, |o| o.token_note = true);
+            assert!(!e.text.contains("token: demo-token"), "{}", format.as_str());
+        }
+        s.token = "0123abc".into();
+        let e = export_with(&s, Mode::Original, Format::CurlTrack, |o| {
+            o.token_note = true
+        });
+        assert!(e.text.contains("\n# token: 0123abc\n"), "{}", e.text);
+        assert!(track_events(&e.text)
+            .iter()
+            .all(|p| p["properties"]["token"] == "0123abc"));
+        assert!(e.warnings.iter().all(|w| !w.contains("token")));
+
+        // A send step's payloads carry their own token: said.
+        let mut s = bundled!("20-backfill-older-than-five-days.json");
+        s.token = "0123abc".into();
+        let e = export_with(&s, Mode::Original, Format::CurlTrack, |o| {
+            o.token_note = true
+        });
+        assert_eq!(
+            with_text(&e.warnings, "token"),
+            [&"5 payload(s) carry another token than \"0123abc\" (\"demo-token\"): a send step of the scenario wrote it; edit the step to change it".to_string()]
+        );
+    }
+
+    #[test]
+    fn python_imports_os_only_for_merge_credentials() {
+        let s = crate::scenario::parse(
+            r#"{"name":"m","steps":[
+                {"device":"w","identify":"alice"},
+                {"send":{"event":"$merge","properties":{"$distinct_ids":["a","b","c"]}},"endpoint":"import"}
+            ]}"#,
+            "m.json",
+        )
+        .unwrap();
+        let e = export_with(&s, Mode::Original, Format::Python, |_| {});
+        assert!(!e.text.contains("import os"), "{}", e.text);
+        assert!(e
+            .text
+            .contains("# $merge skipped: its $distinct_ids names 3 id(s), mp.merge takes two"));
+        let s = bundled!("07-second-identifier-email-change.json");
+        let e = export_with(&s, Mode::Original, Format::Python, |_| {});
+        assert!(e.text.contains("mp.merge(os.environ"));
+        assert!(e.text.contains("\nimport os\n"));
     }
 }

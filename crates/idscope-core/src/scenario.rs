@@ -723,6 +723,22 @@ impl Step {
     }
 }
 
+/// Moves the scenario's clock so its last step happens at `end_secs` (unix seconds): sets
+/// `start`, and the steps keep their spacing (`advance_ms`). A scenario without steps starts
+/// at `end_secs`. `start` is whole seconds, so when the steps' advances do not add up to
+/// whole seconds the last step lands within the second before `end_secs`, never after it.
+/// Only the clock moves: a `send` step's payloads keep the `time` they carry.
+pub fn end_at(scenario: &mut Scenario, end_secs: i64) {
+    let span_ms = scenario
+        .steps
+        .iter()
+        .fold(0i64, |t, s| t.saturating_add(s.advance_ms));
+    scenario.start = end_secs
+        .saturating_mul(1000)
+        .saturating_sub(span_ms)
+        .div_euclid(1000);
+}
+
 fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -751,6 +767,32 @@ mod tests {
         let s = parse_ok(r#"{"name":"x","steps":[]}"#);
         assert_eq!(s.token, "demo-token");
         assert_eq!(s.start, 1_767_258_000);
+    }
+
+    #[test]
+    fn end_at_puts_the_last_step_at_the_time_and_keeps_the_spacing() {
+        let mut s = parse_ok(
+            r#"{"name":"x","steps":[{"device":"w","visit":"a"},{"device":"w","visit":"b","after":"6d"},{"device":"w","visit":"c","after":"2s"}]}"#,
+        );
+        let last =
+            |s: &Scenario| s.start * 1000 + s.steps.iter().map(|t| t.advance_ms).sum::<i64>();
+        let spacing: Vec<i64> = s.steps.iter().map(|t| t.advance_ms).collect();
+        end_at(&mut s, 1_800_000_000);
+        assert_eq!(last(&s), 1_800_000_000_000);
+        assert_eq!(
+            s.steps.iter().map(|t| t.advance_ms).collect::<Vec<_>>(),
+            spacing
+        );
+        // That the run's last step is then at the time: tests/cli/conventions.rs (`--time`).
+
+        // Advances that are not whole seconds: within the second before, never after.
+        s.steps[2].advance_ms = 2_500;
+        end_at(&mut s, 1_800_000_000);
+        assert_eq!(last(&s), 1_800_000_000_000 - 500);
+
+        let mut empty = parse_ok(r#"{"name":"x","steps":[]}"#);
+        end_at(&mut empty, 42);
+        assert_eq!(empty.start, 42);
     }
 
     #[test]
