@@ -256,7 +256,7 @@ pub fn copy_to_terminal(backends: &[Backend], data: &[u8], terminal: &mut dyn Wr
     }
     if data.len() > OSC52_MAX {
         out.failed.push(format!(
-            "too large for OSC 52 ({} > {} MiB): use --clipboard command:<program>",
+            "too large for OSC 52 ({}, over its {} MiB limit): use --clipboard command:<program>",
             idscope_core::text::human_size(data.len() as u64),
             OSC52_MAX >> 20
         ));

@@ -103,11 +103,16 @@ fn json_arrays_and_empty_objects_on_lines_are_not_events() {
     let v = summary(&out);
     assert_eq!(v["events"], 2, "{out}");
     assert_eq!(v["malformed_lines"], 6, "{out}");
-    for line in 2..=7 {
+    for (line, why) in [
+        (2, "a JSON array, not an event object"),
+        (3, "a JSON array, not an event object"),
+        (4, "an object without `event` and `properties`"),
+        (5, "an object without `properties`"),
+        (6, "an object without `event`"),
+        (7, "an object whose `properties` is not an object"),
+    ] {
         assert!(
-            err.contains(&format!(
-                "not-events.jsonl:{line}: not an event: expected an object with \"event\" and \"properties\" (skipped)"
-            )),
+            err.contains(&format!("not-events.jsonl:{line}: {why} (skipped)")),
             "line {line}: {err}"
         );
     }
@@ -347,7 +352,10 @@ fn a_file_whose_name_is_not_utf8_resolves_and_is_named_with_its_bytes() {
     let (code, out, err) = idscope(&args("json"), None);
     assert_eq!(code, 0, "{err}");
     assert_eq!(summary(&out)["events"], 1);
-    assert!(err.contains("caf\\xe9-\\xff.jsonl:2: column 2"), "{err}");
+    assert!(
+        err.contains("caf\\xe9-\\xff.jsonl:2: not JSON (found `n` at column 1)"),
+        "{err}"
+    );
     let (code, text, err) = idscope(&args("text"), None);
     assert_eq!(code, 0, "{err}");
     assert!(text.contains("caf\\xe9-\\xff.jsonl"), "{text}");

@@ -124,7 +124,7 @@ fn osc52_goes_to_the_terminal_and_is_not_claimed_as_confirmed() {
     let big = vec![b'a'; 200 * 1024];
     let msg = copy::execute(&[Backend::Osc52], "everything", &big, &mut Vec::new());
     assert!(
-        msg.contains("200.0 KB") && msg.contains("consider writing a file"),
+        msg.contains("200.0 KiB") && msg.contains("consider writing a file"),
         "{msg}"
     );
 }

@@ -150,17 +150,22 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// A byte count for people, in 1024-based units: "512 B", "200.0 KB", "333.3 MB". Every
-/// message that states a size uses this one.
+/// A byte count for people, in 1024-based units with their IEC names: "512 B", "200.0 KiB",
+/// "333.3 MiB", "1.5 GiB". Every message that states a size uses this one.
 pub fn human_size(bytes: u64) -> String {
-    const K: f64 = 1024.0;
     if bytes < 1024 {
-        format!("{bytes} B")
-    } else if bytes < 1024 * 1024 {
-        format!("{:.1} KB", bytes as f64 / K)
-    } else {
-        format!("{:.1} MB", bytes as f64 / (K * K))
+        return format!("{bytes} B");
     }
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64 / 1024.0;
+    for unit in &UNITS[..UNITS.len() - 1] {
+        // The next unit once this one would round to 1024.0 (1,048,575 B is "1.0 MiB").
+        if (value * 10.0).round() < 10240.0 {
+            return format!("{value:.1} {unit}");
+        }
+        value /= 1024.0;
+    }
+    format!("{value:.1} {}", UNITS[UNITS.len() - 1])
 }
 
 /// A value quoted for a message, escaped for the terminal and cut when very long.
@@ -202,6 +207,20 @@ fn levenshtein(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sizes_are_1024_based_with_iec_names() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(1024), "1.0 KiB");
+        assert_eq!(human_size(200 * 1024), "200.0 KiB");
+        assert_eq!(human_size((1 << 20) - 1), "1.0 MiB");
+        assert_eq!(human_size(1 << 20), "1.0 MiB");
+        assert_eq!(human_size(349_455_567), "333.3 MiB");
+        assert_eq!(human_size(3 << 29), "1.5 GiB");
+        assert_eq!(human_size(5 << 40), "5.0 TiB");
+        assert_eq!(human_size(u64::MAX), "16777216.0 TiB");
+    }
+
     #[test]
     fn thousands_groups_digits() {
         assert_eq!(thousands(0), "0");

@@ -191,14 +191,27 @@ pub fn empty_scenario() -> Scenario {
     }
 }
 
-/// An explorer on a new, empty scenario (`idscope new`).
+/// Where a new scenario came from, as the picker and header name it.
+const NEW_ORIGIN: &str = "new scenario (unsaved)";
+
+/// The status bar's first hint on a new scenario.
+pub const NEW_HINT: &str = "new scenario: a adds a step, s saves";
+
+/// An explorer on a new, empty scenario (`idscope new`): as `n` leaves the explorer.
 pub fn new_app() -> App {
     let mut app = App::from_scenario(empty_scenario());
     if let Some(e) = app.entries.get_mut(app.current) {
-        e.origin = "new scenario (unsaved)".into();
+        e.origin = NEW_ORIGIN.into();
     }
-    app.playground.active = true;
+    started_new(&mut app);
     app
+}
+
+/// A new scenario is open (`idscope new` or `n`): editing on, the first hint shown. The
+/// one place both set this up, so they cannot drift apart.
+fn started_new(app: &mut App) {
+    app.playground.active = true;
+    app.message = Some(NEW_HINT.into());
 }
 
 /// Every device the scenario knows, in order of first use, then declared ones not used yet.
@@ -606,15 +619,12 @@ fn run_then(app: &mut App, then: Then) -> Vec<Effect> {
             vec![Effect::Quit]
         }
         Then::New => {
-            app.entries.push(Entry::from_scenario(
-                "new scenario (unsaved)",
-                empty_scenario(),
-            ));
+            app.entries
+                .push(Entry::from_scenario(NEW_ORIGIN, empty_scenario()));
             let index = app.entries.len() - 1;
             app.dirty = false;
             app.open_entry_at(index);
-            app.playground.active = true;
-            app.message = Some("new scenario: a adds a step, s saves".into());
+            started_new(app);
             Vec::new()
         }
         Then::Open(index) => {

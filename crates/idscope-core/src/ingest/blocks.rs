@@ -460,18 +460,10 @@ fn parse_block<'a>(
             Text::Bytes(_) => Line::parse_bytes(raw),
         };
         match parsed {
-            Err(e) => {
-                let message = match std::str::from_utf8(raw) {
-                    Err(u) => {
-                        format!("not UTF-8 (invalid byte at column {})", u.valid_up_to() + 1)
-                    }
-                    Ok(_) => describe_error(&e),
-                };
-                items.push(Item::Bad(BadLine {
-                    line: this_line as usize,
-                    message,
-                }))
-            }
+            Err(e) => items.push(Item::Bad(BadLine {
+                line: this_line as usize,
+                message: describe_error(&e, raw),
+            })),
             Ok(l) => {
                 let p = l.properties.as_ref();
                 let mut f = |v: Option<&Option<Cow<'_, str>>>| {

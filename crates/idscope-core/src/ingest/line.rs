@@ -14,16 +14,14 @@ pub type IdList<'a> = Option<Vec<Option<Cow<'a, str>>>>;
 
 /// One export line's identity fields. Only an object with an `event` string and a
 /// `properties` object is an event (Mixpanel's raw export and `/import` both have the two);
-/// anything else (`[]`, `{}`, `["e",{…}]`) fails to parse with [`NOT_AN_EVENT`].
+/// anything else (`[]`, `{}`, `["e",{…}]`) fails to parse with a message saying what it is
+/// instead ("a JSON array, not an event object"; see [`describe_error`]).
 #[derive(Debug, Default)]
 pub struct Line<'a> {
     /// Always Some after [`Line::parse`] (kept an Option for callers building one).
     pub event: Option<Cow<'a, str>>,
     pub properties: Option<Props<'a>>,
 }
-
-/// Why valid JSON that is not an event object is malformed.
-pub const NOT_AN_EVENT: &str = "not an event: expected an object with \"event\" and \"properties\"";
 
 impl<'de> Deserialize<'de> for Line<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -86,33 +84,62 @@ impl<'de> Visitor<'de> for LineVisitor {
                 event: Some(event),
                 properties: Some(properties),
             }),
-            _ => Err(de::Error::custom(NOT_AN_EVENT)),
+            (event, properties) => Err(de::Error::custom(object_not_an_event(
+                event.map(|e| e.is_some()),
+                properties.map(|p| p.is_some()),
+            ))),
         }
     }
-    // Any other JSON value is no event; consumed whole so the error says so, not "invalid
-    // type".
+    // Any other JSON value is no event; consumed whole so the error says what it is, not
+    // "invalid type".
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Err(de::Error::custom(NOT_AN_EVENT))
+        Err(not_an_event("a JSON array"))
     }
     fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Err(E::custom(NOT_AN_EVENT))
+        Err(not_an_event("a JSON string"))
     }
     fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Err(E::custom(NOT_AN_EVENT))
+        Err(not_an_event("a JSON number"))
     }
     fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Err(E::custom(NOT_AN_EVENT))
+        Err(not_an_event("a JSON number"))
     }
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Err(E::custom(NOT_AN_EVENT))
+        Err(not_an_event("a JSON number"))
     }
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Err(E::custom(NOT_AN_EVENT))
+        Err(not_an_event("a JSON boolean"))
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Err(E::custom(NOT_AN_EVENT))
+        Err(not_an_event("JSON null"))
     }
+}
+
+/// Valid JSON that is no object: "a JSON array, not an event object".
+fn not_an_event<E: de::Error>(what: &str) -> E {
+    E::custom(format_args!("{what}, not an event object"))
+}
+
+/// An object that is no event, by its two fields (None: absent; Some(false): not a string
+/// or not an object): "an object without `event` and `properties`", "an object whose
+/// `properties` is not an object", ….
+fn object_not_an_event(event: Option<bool>, properties: Option<bool>) -> String {
+    if event.is_none() && properties.is_none() {
+        return "an object without `event` and `properties`".into();
+    }
+    let event = match event {
+        None => Some("without `event`"),
+        Some(false) => Some("whose `event` is not a string"),
+        Some(true) => None,
+    };
+    let properties = match properties {
+        None => Some("without `properties`"),
+        Some(false) => Some("whose `properties` is not an object"),
+        Some(true) => None,
+    };
+    let parts: Vec<&str> = event.into_iter().chain(properties).collect();
+    format!("an object {}", parts.join(" and "))
 }
 
 /// The visitor methods of a field that takes one kind of value: numbers, booleans and null
@@ -394,14 +421,157 @@ pub struct BadLine {
     pub message: String,
 }
 
-/// A parse error as "column C: message"; valid JSON that is no event as [`NOT_AN_EVENT`]
-/// alone (a column would point at its end, not at a mistake).
-pub fn describe_error(e: &serde_json::Error) -> String {
-    let message = strip_position(&e.to_string());
-    if message == NOT_AN_EVENT {
-        return message;
+/// Why `line` is not an event, in words a person reads, from the error parsing it gave
+/// (every reader's malformed-line message is made here):
+///
+/// - not JSON at all (it does not start with `{` or `[`): "not JSON (found `n` at column 1)";
+/// - not UTF-8: "not UTF-8 (invalid byte `\xff` at column 12)";
+/// - a syntax error: "invalid JSON at column 14: expected `,` or `}`", or where the line
+///   ends too early "invalid JSON: the line ends inside an object";
+/// - valid JSON that is no event: "a JSON array, not an event object", "an object without
+///   `event` and `properties`", "the key `event` appears twice".
+///
+/// Columns count characters, from 1 (an invalid byte counts as one).
+pub fn describe_error(e: &serde_json::Error, line: &[u8]) -> String {
+    use serde_json::error::Category;
+    // The event parser stops at the end of the value; whether anything follows decides
+    // between "valid JSON that is no event" and a syntax error.
+    let reparsed;
+    let syntax = if e.classify() == Category::Data {
+        reparsed = serde_json::from_slice::<IgnoredAny>(line).err();
+        reparsed.as_ref()
+    } else {
+        Some(e)
+    };
+    let Some(start) = line.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return "an empty line, not an event object".into();
+    };
+    if syntax.is_some() && !matches!(line[start], b'{' | b'[') {
+        return format!(
+            "not JSON (found `{}` at column {})",
+            first_char(&line[start..]),
+            char_column(line, start)
+        );
     }
-    format!("column {}: {message}", e.column())
+    let at = syntax.map_or(line.len(), |s| byte_index(line, s));
+    if let Err(u) = std::str::from_utf8(line) {
+        // The first mistake: a byte before the syntax error (or in a valid line).
+        if u.valid_up_to() <= at {
+            return format!(
+                "not UTF-8 (invalid byte `{}` at column {})",
+                first_char(&line[u.valid_up_to()..]),
+                char_column(line, u.valid_up_to())
+            );
+        }
+    }
+    let Some(syntax) = syntax else {
+        return data_words(&strip_position(&e.to_string()));
+    };
+    match syntax_words(&strip_position(&syntax.to_string()), "the line", line, at) {
+        Words::At(words) => format!("invalid JSON at column {}: {words}", char_column(line, at)),
+        Words::AtEnd(words) => format!("invalid JSON: {words}"),
+    }
+}
+
+/// A syntax error's words, and whether a column means anything (not where the text ended).
+pub(crate) enum Words {
+    At(String),
+    AtEnd(String),
+}
+
+impl fmt::Display for Words {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Words::At(words) | Words::AtEnd(words) => f.write_str(words),
+        }
+    }
+}
+
+/// serde_json's syntax message (position stripped) in short words. `subject` is what ends
+/// too early ("the line", "the file"); `text[at]` is the byte the error points at (when
+/// known: an empty `text` does).
+pub(crate) fn syntax_words(message: &str, subject: &str, text: &[u8], at: usize) -> Words {
+    // `[1,]` and `{"a":1,}`: the comma is the mistake, not the bracket after it.
+    let trailing_comma = matches!(text.get(at), Some(b']' | b'}'))
+        && text[..at].iter().rev().find(|b| !b.is_ascii_whitespace()) == Some(&b',');
+    let w = |words: &str| Words::At(words.to_string());
+    match message {
+        "EOF while parsing a list" => Words::AtEnd(format!("{subject} ends inside an array")),
+        "EOF while parsing an object" => Words::AtEnd(format!("{subject} ends inside an object")),
+        "EOF while parsing a string" => Words::AtEnd("unterminated string".into()),
+        "EOF while parsing a value" => {
+            Words::AtEnd(format!("{subject} ends where a value should be"))
+        }
+        "expected value" | "key must be a string" if trailing_comma => w("trailing comma"),
+        "expected `:`" => w("expected `:` after the key"),
+        "expected ident" => w("expected `true`, `false` or `null`"),
+        "expected value" => w("expected a value"),
+        "key must be a string" | "expected `\"`" => w("expected a key in double quotes"),
+        "invalid unicode code point"
+        | "unexpected end of hex escape"
+        | "lone leading surrogate in hex escape" => w("invalid `\\u` escape"),
+        "control character (\\u0000-\\u001F) found while parsing a string" => {
+            w("control character inside a string (it must be escaped)")
+        }
+        "trailing characters" => w("trailing characters after the value"),
+        "recursion limit exceeded" => w("nested more than 128 levels deep"),
+        // "expected `,` or `}`", "invalid escape", "invalid number", "trailing comma", …
+        // say it already.
+        other => w(other),
+    }
+}
+
+/// Valid JSON that is no event, in words: the visitor's own messages as they are.
+fn data_words(message: &str) -> String {
+    match message
+        .strip_prefix("duplicate field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        Some(key @ ("event" | "properties")) => format!("the key `{key}` appears twice"),
+        Some(key) => format!("the key `{key}` appears twice in `properties`"),
+        None => message.to_string(),
+    }
+}
+
+/// The first character of `bytes`, safe to show: control and invisible characters escaped
+/// (`\x1b`, `\u{feff}`), a byte that is not UTF-8 as `\xff`.
+fn first_char(bytes: &[u8]) -> String {
+    let Some(chunk) = bytes
+        .get(..bytes.len().min(4))
+        .and_then(|b| b.utf8_chunks().next())
+    else {
+        return String::new();
+    };
+    match chunk.valid().chars().next() {
+        Some('`') => "\\x60".into(),
+        Some(c) => crate::text::visible(c.encode_utf8(&mut [0; 4])).into_owned(),
+        None => chunk
+            .invalid()
+            .first()
+            .map_or_else(String::new, |b| format!("\\x{b:02x}")),
+    }
+}
+
+/// The 1-based character column of byte `at` in its line of `text` (a byte that is not
+/// UTF-8 counts as one character).
+fn char_column(text: &[u8], at: usize) -> usize {
+    let at = at.min(text.len());
+    let line_start = memchr::memrchr(b'\n', &text[..at]).map_or(0, |i| i + 1);
+    String::from_utf8_lossy(&text[line_start..at])
+        .chars()
+        .count()
+        + 1
+}
+
+/// The byte a serde_json error points at: its line and (1-based, byte) column in `text`.
+fn byte_index(text: &[u8], e: &serde_json::Error) -> usize {
+    let line_start = match e.line() {
+        0 | 1 => 0,
+        n => memchr::memchr_iter(b'\n', text)
+            .nth(n - 2)
+            .map_or(text.len(), |i| i + 1),
+    };
+    (line_start + e.column().saturating_sub(1)).min(text.len())
 }
 
 fn strip_position(msg: &str) -> String {
@@ -430,35 +600,209 @@ mod tests {
         assert_eq!(inc.endpoint, Endpoint::Import);
     }
 
+    /// What `describe_error` says of `text` parsed as a line.
+    fn why(text: &[u8]) -> String {
+        let e = Line::parse_bytes(text).expect_err(&String::from_utf8_lossy(text));
+        describe_error(&e, text)
+    }
+
     #[test]
     fn only_objects_with_an_event_name_and_properties_are_events() {
-        for text in [
-            r#"["e",{"distinct_id":"x"}]"#,
-            "[]",
-            "{}",
-            "null",
-            "\"e\"",
-            "7",
-            r#"{"event":"A"}"#,
-            r#"{"properties":{"distinct_id":"x"}}"#,
-            r#"{"event":"A","properties":null}"#,
-            r#"{"event":"A","properties":["x"]}"#,
-            r#"{"event":"A","properties":"x"}"#,
-            r#"{"event":7,"properties":{"distinct_id":"x"}}"#,
-            r#"{"event":null,"properties":{}}"#,
-            r#"{"event":["A"],"properties":{}}"#,
+        for (text, message) in [
+            (
+                r#"["e",{"distinct_id":"x"}]"#,
+                "a JSON array, not an event object",
+            ),
+            ("[]", "a JSON array, not an event object"),
+            ("null", "JSON null, not an event object"),
+            ("\"e\"", "a JSON string, not an event object"),
+            ("7", "a JSON number, not an event object"),
+            ("-1.5e3", "a JSON number, not an event object"),
+            ("true", "a JSON boolean, not an event object"),
+            ("{}", "an object without `event` and `properties`"),
+            (r#"{"event":"A"}"#, "an object without `properties`"),
+            (
+                r#"{"properties":{"distinct_id":"x"}}"#,
+                "an object without `event`",
+            ),
+            (
+                r#"{"event":"A","properties":null}"#,
+                "an object whose `properties` is not an object",
+            ),
+            (
+                r#"{"event":"A","properties":["x"]}"#,
+                "an object whose `properties` is not an object",
+            ),
+            (
+                r#"{"event":"A","properties":"x"}"#,
+                "an object whose `properties` is not an object",
+            ),
+            (
+                r#"{"event":7,"properties":{"distinct_id":"x"}}"#,
+                "an object whose `event` is not a string",
+            ),
+            (
+                r#"{"event":null,"properties":{}}"#,
+                "an object whose `event` is not a string",
+            ),
+            (
+                r#"{"event":["A"],"properties":{}}"#,
+                "an object whose `event` is not a string",
+            ),
+            (
+                r#"{"event":["A"]}"#,
+                "an object whose `event` is not a string and without `properties`",
+            ),
+            (
+                r#"{"event":"A","event":"B","properties":{}}"#,
+                "the key `event` appears twice",
+            ),
+            (
+                r#"{"event":"A","properties":{"distinct_id":"a","distinct_id":"b"}}"#,
+                "the key `distinct_id` appears twice in `properties`",
+            ),
         ] {
-            let e = Line::parse(text).expect_err(text);
-            assert_eq!(describe_error(&e), NOT_AN_EVENT, "{text}");
+            assert_eq!(why(text.as_bytes()), message, "{text}");
         }
         let l = Line::parse(r#"{"properties":{},"x":[1,{"y":2}],"event":"A\u0042"}"#).unwrap();
         assert_eq!(l.event.as_deref(), Some("AB"));
         assert!(Line::parse(r#"{"event":"","properties":{}}"#).is_ok());
-        let dup = Line::parse(r#"{"event":"A","event":"B","properties":{}}"#).unwrap_err();
-        assert!(describe_error(&dup).contains("duplicate field `event`"));
-        // A syntax error still names its column.
-        let bad = Line::parse(r#"{"event":"A","properties":{]"#).unwrap_err();
-        assert!(describe_error(&bad).starts_with("column 28: "), "{bad}");
+    }
+
+    #[test]
+    fn a_line_that_is_not_json_names_its_first_character() {
+        for (text, message) in [
+            (&b"not json"[..], "not JSON (found `n` at column 1)"),
+            (b"   hello {", "not JSON (found `h` at column 4)"),
+            (b"\tevent=A", "not JSON (found `e` at column 2)"),
+            (b"\x1b[31mred", "not JSON (found `\\x1b` at column 1)"),
+            (b"\xff\xfe{}", "not JSON (found `\\xff` at column 1)"),
+            (
+                b"\xef\xbb\xbf{}",
+                "not JSON (found `\\u{feff}` at column 1)",
+            ),
+            ("é{}".as_bytes(), "not JSON (found `é` at column 1)"),
+            (b"`x`", "not JSON (found `\\x60` at column 1)"),
+            (b"\"unterminated", "not JSON (found `\"` at column 1)"),
+            (b"7 8", "not JSON (found `7` at column 1)"),
+            (b"nul", "not JSON (found `n` at column 1)"),
+        ] {
+            assert_eq!(why(text), message, "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn syntax_errors_say_what_was_expected_and_where() {
+        for (text, message) in [
+            (
+                r#"{"event":"A" "properties":{}}"#,
+                "invalid JSON at column 14: expected `,` or `}`",
+            ),
+            (
+                r#"{"event":"A","properties":{]"#,
+                "invalid JSON at column 28: expected a key in double quotes",
+            ),
+            (
+                r#"{"event":"A","x":[1 2]}"#,
+                "invalid JSON at column 21: expected `,` or `]`",
+            ),
+            (
+                r#"{"event" "A"}"#,
+                "invalid JSON at column 10: expected `:` after the key",
+            ),
+            (
+                r#"{event:"A"}"#,
+                "invalid JSON at column 2: expected a key in double quotes",
+            ),
+            (
+                r#"{"event":"A",}"#,
+                "invalid JSON at column 14: trailing comma",
+            ),
+            (
+                r#"{"event":"A","x":[1,]}"#,
+                "invalid JSON at column 21: trailing comma",
+            ),
+            (
+                r#"{"event":"A","x":[1,,2]}"#,
+                "invalid JSON at column 21: expected a value",
+            ),
+            (
+                r#"{"event":"A","x":tru}"#,
+                "invalid JSON at column 21: expected `true`, `false` or `null`",
+            ),
+            (
+                r#"{"event":"A","x":01}"#,
+                "invalid JSON at column 19: invalid number",
+            ),
+            (
+                r#"{"event":"A\q"}"#,
+                "invalid JSON at column 13: invalid escape",
+            ),
+            (
+                r#"{"event":"A\u12"}"#,
+                "invalid JSON at column 17: invalid escape",
+            ),
+            (
+                "{\"event\":\"A\tB\"}",
+                "invalid JSON at column 12: control character inside a string (it must be escaped)",
+            ),
+            (
+                r#"{"event":"A","properties":{}} x"#,
+                "invalid JSON at column 31: trailing characters after the value",
+            ),
+            (
+                r#"{"event":"A","properties":{}}}"#,
+                "invalid JSON at column 30: trailing characters after the value",
+            ),
+            (
+                r#"[1] [2]"#,
+                "invalid JSON at column 5: trailing characters after the value",
+            ),
+            (
+                "{}x",
+                "invalid JSON at column 3: trailing characters after the value",
+            ),
+            // Columns count characters, not bytes.
+            (
+                r#"{"event":"café" "properties":{}}"#,
+                "invalid JSON at column 17: expected `,` or `}`",
+            ),
+            (
+                r#"{"event":"A","#,
+                "invalid JSON: the line ends where a value should be",
+            ),
+            (
+                r#"{"event":"A""#,
+                "invalid JSON: the line ends inside an object",
+            ),
+            (
+                r#"{"event":"A","x":[1,2"#,
+                "invalid JSON: the line ends inside an array",
+            ),
+            (r#"{"event":"A"#, "invalid JSON: unterminated string"),
+        ] {
+            assert_eq!(why(text.as_bytes()), message, "{text}");
+        }
+        // Skipped values have no depth limit: deep nesting is still valid JSON.
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(why(deep.as_bytes()), "a JSON array, not an event object");
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_named_where_they_come_first() {
+        assert_eq!(
+            why(b"{\"event\":\"caf\xe9\",\"properties\":{}}"),
+            "not UTF-8 (invalid byte `\\xe9` at column 14)"
+        );
+        assert_eq!(
+            why(b"{\"event\":\"\xc3\xa9\xff\"}"),
+            "not UTF-8 (invalid byte `\\xff` at column 12)"
+        );
+        // A syntax error before the byte is the first mistake.
+        assert_eq!(
+            why(b"{\"event\" \"caf\xe9\"}"),
+            "invalid JSON at column 10: expected `:` after the key"
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod blocks;
 mod cut;
 pub mod line;
 
-pub use line::{describe_error, BadLine, IdList, Line, Props, NOT_AN_EVENT};
+pub use line::{describe_error, BadLine, IdList, Line, Props};
 
 use crate::resolver::Incoming;
 use crate::text::{path_text, visible};
@@ -101,13 +101,20 @@ impl std::fmt::Display for Error {
                 )
             }
             Error::Read { name, error } => write!(f, "{}: cannot read: {error}", visible(name)),
-            Error::NotAnArray { name, error } => write!(
-                f,
-                "{}:{}:{}: not a JSON array of events: {error}",
-                visible(name),
-                error.line(),
-                error.column()
-            ),
+            Error::NotAnArray { name, error } => {
+                let message = error.to_string();
+                let message = message
+                    .rfind(" at line ")
+                    .map_or(&*message, |i| &message[..i]);
+                write!(
+                    f,
+                    "{}:{}:{}: not a JSON array of events: {}",
+                    visible(name),
+                    error.line(),
+                    error.column(),
+                    line::syntax_words(message, "the file", &[], 0)
+                )
+            }
             Error::LineTooLong { name, line, cap } => write!(
                 f,
                 "{}:{line}: line longer than the cap of {cap} bytes, with no end in sight; \
@@ -431,7 +438,13 @@ fn feed_array(
                 text.len()
             ))
         } else {
-            Line::parse(text).map_err(|e| format!("array item {}: {}", i + 1, describe_error(&e)))
+            Line::parse(text).map_err(|e| {
+                format!(
+                    "array item {}: {}",
+                    i + 1,
+                    describe_error(&e, text.as_bytes())
+                )
+            })
         };
         let control = match parsed {
             Ok(l) => {
