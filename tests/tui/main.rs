@@ -14,5 +14,7 @@ mod playground;
 mod reload_races;
 mod render;
 mod robust;
+mod screenshot_svg;
+mod screenshots;
 mod signals;
 mod views;
