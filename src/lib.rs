@@ -4,5 +4,6 @@
 
 pub mod bundled;
 pub mod clipboard;
+pub mod config;
 #[cfg(feature = "tui")]
 pub mod tui;

@@ -29,31 +29,58 @@ pub fn choice<T: Choice>() -> impl TypedValueParser<Value = T> {
     .map(|name| T::parse(&name).expect("clap accepts only the possible values"))
 }
 
-/// The rule book's **[choice]**s as flags.
-#[derive(Args, Debug, Clone)]
+/// The rule book's **[choice]**s as flags, accepted before or after any command. Each one
+/// given replaces that knob wherever the command runs the resolver (in `check`, in every run
+/// the scenario's `expect` makes); the others keep their defaults (or a variant's values).
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Knobs (the rule book's open choices)")]
 pub struct KnobArgs {
-    /// O-LIMIT: the largest cluster an Original merge may produce.
-    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
-    max_cluster: u32,
-    /// O-ID check 2: what counts as a GUID-shaped $anon_id.
-    #[arg(long, default_value = "lenient", value_parser = choice::<GuidCheck>())]
-    guid_check: GuidCheck,
+    /// O-LIMIT: the largest cluster an Original merge may produce [default: 500].
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_cluster: Option<u32>,
+    /// O-ID check 2: what counts as a GUID-shaped $anon_id [default: lenient].
+    #[arg(long, global = true, value_parser = choice::<GuidCheck>())]
+    guid_check: Option<GuidCheck>,
     /// S-IGNORE: let the JS $identify event link $device_id and $user_id under Simplified.
-    #[arg(long)]
+    #[arg(long, global = true)]
     identify_links: bool,
-    /// G-MISSING: what /import does with an event that has no distinct_id.
-    #[arg(long, default_value = "reject", value_parser = choice::<MissingDistinctId>())]
-    missing_distinct_id: MissingDistinctId,
+    /// G-MISSING: what /import does with an event that has no distinct_id [default: reject].
+    #[arg(long, global = true, value_parser = choice::<MissingDistinctId>())]
+    missing_distinct_id: Option<MissingDistinctId>,
 }
 
 impl KnobArgs {
+    /// The defaults with the knobs given on the command line.
     pub fn knobs(&self) -> Knobs {
+        self.over(Knobs::default())
+    }
+
+    /// `base` with the knobs given on the command line put over it.
+    pub fn over(&self, base: Knobs) -> Knobs {
         Knobs {
-            max_cluster: self.max_cluster,
-            guid_check: self.guid_check,
-            identify_links: self.identify_links,
-            missing_distinct_id: self.missing_distinct_id,
+            max_cluster: self.max_cluster.unwrap_or(base.max_cluster),
+            guid_check: self.guid_check.unwrap_or(base.guid_check),
+            identify_links: self.identify_links || base.identify_links,
+            missing_distinct_id: self.missing_distinct_id.unwrap_or(base.missing_distinct_id),
         }
+    }
+
+    /// The flags given, as typed ("--max-cluster 4 --identify-links"); empty when none.
+    pub fn given(&self) -> String {
+        let mut flags = Vec::new();
+        if let Some(n) = self.max_cluster {
+            flags.push(format!("--max-cluster {n}"));
+        }
+        if let Some(g) = self.guid_check {
+            flags.push(format!("--guid-check {}", g.name()));
+        }
+        if self.identify_links {
+            flags.push("--identify-links".to_string());
+        }
+        if let Some(m) = self.missing_distinct_id {
+            flags.push(format!("--missing-distinct-id {}", m.name()));
+        }
+        flags.join(" ")
     }
 
     pub fn config(&self, mode: Mode, playbook: Option<Mode>) -> RunConfig {
@@ -62,6 +89,32 @@ impl KnobArgs {
             playbook,
             knobs: self.knobs(),
         }
+    }
+}
+
+/// What every command may need besides its own arguments: the knobs given on the command line
+/// and the settings file.
+pub struct Context {
+    pub knobs: KnobArgs,
+    pub settings: idscope::config::Settings,
+}
+
+impl Context {
+    /// The mode a command runs under (`--mode`, else the settings file), or the error said.
+    pub fn mode(&self, flag: Option<Mode>) -> Option<Mode> {
+        self.settings
+            .mode_or(flag)
+            .map_err(|e| eprintln!("error: {e}"))
+            .ok()
+    }
+
+    /// The run configuration: mode as [`Context::mode`], playbook from the flag or the file.
+    pub fn config(&self, mode: Option<Mode>, playbook: Option<Mode>) -> Option<RunConfig> {
+        let mode = self.mode(mode)?;
+        Some(
+            self.knobs
+                .config(mode, playbook.or(self.settings.playbook.value)),
+        )
     }
 }
 

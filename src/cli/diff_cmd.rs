@@ -2,7 +2,7 @@
 //! the other would do to its users ([`idscope_core::diff`] does the work; this reads the
 //! flags, shows progress and reports bad input).
 
-use super::common::{choice, write_stdout, KnobArgs, EXIT_INVALID, EXIT_OK};
+use super::common::{choice, write_stdout, Context, EXIT_INVALID, EXIT_OK};
 use clap::Args;
 use idscope_core::diff::{self, Format};
 use idscope_core::export_index::Source;
@@ -18,25 +18,23 @@ pub struct DiffArgs {
     #[arg(value_name = "EXPORT")]
     input: std::path::PathBuf,
     /// The identity mode the project has now.
-    #[arg(long, value_parser = choice::<Mode>())]
+    #[arg(long, value_name = "MODE", value_parser = choice::<Mode>())]
     from: Mode,
     /// The identity mode it would move to.
-    #[arg(long, value_parser = choice::<Mode>())]
+    #[arg(long, value_name = "MODE", value_parser = choice::<Mode>())]
     to: Mode,
     /// [default: text when stdout is a terminal, json otherwise]
     #[arg(long, value_parser = choice::<Format>())]
     format: Option<Format>,
     /// How many of the largest changes text and JSON show.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, value_name = "N", default_value_t = 10)]
     top: usize,
-    #[command(flatten)]
-    knobs: KnobArgs,
 }
 
 /// Bad lines reported one by one; the rest are counted.
 const SHOW_BAD_LINES: usize = 20;
 
-pub fn diff(args: DiffArgs) -> i32 {
+pub fn diff(args: DiffArgs, ctx: &Context) -> i32 {
     if args.from == args.to {
         eprintln!(
             "error: --from and --to are both {}; a diff compares two different modes (legacy, original, simplified)",
@@ -65,7 +63,7 @@ pub fn diff(args: DiffArgs) -> i32 {
         let bar = std::io::stderr()
             .is_terminal()
             .then(|| s.spawn(|| show_progress(&progress, &done, source.len())));
-        let r = diff::diff(&source, args.from, args.to, args.knobs.knobs(), &progress);
+        let r = diff::diff(&source, args.from, args.to, ctx.knobs.knobs(), &progress);
         done.store(true, Ordering::Relaxed);
         if let Some(bar) = bar {
             bar.thread().unpark();

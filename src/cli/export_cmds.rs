@@ -1,7 +1,7 @@
 //! The commands on real exports: `resolve` (through the shared reader,
 //! [`idscope_core::ingest`]) and `gen` (a synthetic export to try it on).
 
-use super::common::{choice, write_stdout, KnobArgs, OutFile, EXIT_INVALID, EXIT_OK};
+use super::common::{choice, write_stdout, Context, OutFile, EXIT_INVALID, EXIT_OK};
 use clap::Args;
 use idscope_core::gen::Shape;
 use idscope_core::ingest::{self, BadLine, Control, Event, Sink};
@@ -17,9 +17,9 @@ pub struct ResolveArgs {
     /// Any file name the system allows (not only UTF-8).
     #[arg(value_name = "EXPORT")]
     input: PathBuf,
-    /// The project's identity mode.
+    /// The project's identity mode [default: `mode` in the settings file].
     #[arg(long, value_parser = choice::<Mode>())]
-    mode: Mode,
+    mode: Option<Mode>,
     /// What to print [default: text when stdout is a terminal, json otherwise].
     #[arg(long, value_parser = choice::<Format>())]
     format: Option<Format>,
@@ -39,26 +39,25 @@ pub struct ResolveArgs {
     #[arg(long)]
     strict: bool,
     /// How many of the largest clusters the summary lists.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, value_name = "N", default_value_t = 10)]
     top: usize,
-    #[command(flatten)]
-    knobs: KnobArgs,
 }
 
 #[derive(Args, Debug)]
 pub struct GenArgs {
     /// How many events to write.
-    #[arg(long)]
+    #[arg(long, value_name = "N")]
     events: usize,
     /// The seed: the same seed gives the same export.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1)]
     seed: u64,
     /// The mix of traffic.
     #[arg(long, default_value = "realistic", value_parser = choice::<Shape>())]
     shape: Shape,
     /// Write to this file (atomically; refuses to overwrite without --force) instead of stdout.
-    #[arg(long)]
+    #[arg(long, value_name = "PATH")]
     out: Option<PathBuf>,
+    /// Replace an existing --out file.
     #[arg(long, requires = "out")]
     force: bool,
 }
@@ -241,7 +240,10 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-pub fn resolve(args: ResolveArgs) -> i32 {
+pub fn resolve(args: ResolveArgs, ctx: &Context) -> i32 {
+    let Some(mode) = ctx.mode(args.mode) else {
+        return EXIT_INVALID;
+    };
     let opened = if args.input.as_os_str() == "-" {
         ingest::open_stdin()
     } else {
@@ -264,8 +266,8 @@ pub fn resolve(args: ResolveArgs) -> i32 {
     let name = input.name().to_string();
     let mut sink = Resolving {
         stream: Stream::new(StreamOptions {
-            mode: args.mode,
-            knobs: args.knobs.knobs(),
+            mode,
+            knobs: ctx.knobs.knobs(),
             dedupe: args.dedupe,
             keep_verdicts: keep_lines,
         }),

@@ -7,10 +7,11 @@ mod export_cmds;
 mod scenario_cmds;
 mod user_cmd;
 
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use common::{KnobArgs, EXIT_INVALID, EXIT_OK};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use common::{Context, KnobArgs, EXIT_INVALID, EXIT_OK};
 use idscope::clipboard::Setting;
-use idscope_core::model::{Choice, Knobs};
+use idscope::config::Settings;
+use idscope_core::model::Choice;
 use idscope_core::sdk::Profile;
 use std::path::PathBuf;
 
@@ -19,28 +20,38 @@ use std::path::PathBuf;
     name = "idscope",
     version,
     about = "See how Mixpanel stitches events into users, under Legacy, Original and Simplified ID Merge.",
-    args_conflicts_with_subcommands = true
+    after_help = "Knobs and explorer flags go before or after the command. Settings: `idscope config`."
 )]
 struct Cli {
-    /// Scenario file or directory to explore (default: the bundled scenarios).
+    /// Open in the explorer: a scenario file or directory, or an export (.jsonl, .ndjson, .gz,
+    /// a JSON array of events) [default: the bundled scenarios]. A file named like a command:
+    /// ./new.
     path: Option<PathBuf>,
-    /// Explorer: capture the mouse (wheel scrolls, click selects).
-    #[arg(long)]
-    mouse: bool,
-    /// Explorer: where copies go: auto, osc52, tmux, none, or command:<program and args>.
-    #[arg(long, default_value = "auto", value_parser = parse_clipboard)]
-    clipboard: Setting,
+    #[command(flatten)]
+    ui: UiArgs,
     #[command(flatten)]
     knobs: KnobArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
+/// What only the explorer and the playground use; accepted before or after any command.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Explorer")]
+struct UiArgs {
+    /// Capture the mouse (wheel scrolls, click selects).
+    #[arg(long, global = true)]
+    mouse: bool,
+    /// Where copies go: auto, osc52, tmux, none, or command:<program and args> [default: auto].
+    #[arg(long, global = true, value_parser = parse_clipboard)]
+    clipboard: Option<Setting>,
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Replay a scenario under one mode and print payloads, verdicts and clusters.
     Run(scenario_cmds::RunArgs),
-    /// Verify each scenario's `expect`; exit 1 on any mismatch.
+    /// Verify each scenario's `expect`; exit 1 on any mismatch. Knobs given override every run.
     Check {
         /// Scenario files or directories.
         #[arg(required = true)]
@@ -66,6 +77,19 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Print the effective settings (flags, the settings file, defaults) and where each comes from.
+    Config,
+    /// Print a shell completion script: `idscope completions bash > ~/.local/share/bash-completion/completions/idscope`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `idscope man | man -l -`.
+    Man {
+        /// A command's own page (e.g. resolve) instead of idscope's.
+        command: Option<String>,
+    },
 }
 
 fn parse_clipboard(s: &str) -> Result<Setting, String> {
@@ -90,9 +114,13 @@ fn long_version() -> String {
     s
 }
 
+/// The command definitions, for completions, the manual and tests.
+fn command() -> clap::Command {
+    Cli::command().long_version(long_version())
+}
+
 pub fn main() -> i32 {
-    let command = Cli::command().long_version(long_version());
-    let parsed = command
+    let parsed = command()
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m));
     let cli = match parsed {
@@ -107,44 +135,131 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    if let (Some(path), Some(_)) = (&cli.path, &cli.command) {
+        eprintln!(
+            "error: {} and a command cannot go together: give the file to the command (a file named like a command: ./NAME)",
+            idscope_core::text::visible(&idscope_core::text::path_text(path))
+        );
+        return EXIT_INVALID;
+    }
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {}", idscope_core::text::visible(&e));
+            return EXIT_INVALID;
+        }
+    };
+    let ctx = Context {
+        knobs: cli.knobs,
+        settings,
+    };
     match cli.command {
-        Some(Command::Run(args)) => scenario_cmds::run(args),
-        Some(Command::Check { paths }) => scenario_cmds::check(&paths),
+        Some(Command::Run(args)) => scenario_cmds::run(args, &ctx),
+        Some(Command::Check { paths }) => scenario_cmds::check(&paths, &ctx),
         Some(Command::Validate { paths }) => scenario_cmds::validate(&paths),
         Some(Command::Schema) => scenario_cmds::schema(),
-        Some(Command::Export(args)) => scenario_cmds::export(args),
-        Some(Command::Resolve(args)) => export_cmds::resolve(args),
-        Some(Command::Diff(args)) => diff_cmd::diff(args),
+        Some(Command::Export(args)) => scenario_cmds::export(args, &ctx),
+        Some(Command::Resolve(args)) => export_cmds::resolve(args, &ctx),
+        Some(Command::Diff(args)) => diff_cmd::diff(args, &ctx),
         Some(Command::Gen(args)) => export_cmds::gen(args),
-        Some(Command::ExportUser(args)) => user_cmd::export_user(args),
-        Some(Command::New) => new_scenario(cli.mouse, cli.clipboard, cli.knobs.knobs()),
-        None => explore(cli.path, cli.mouse, cli.clipboard, cli.knobs.knobs()),
+        Some(Command::ExportUser(args)) => user_cmd::export_user(args, &ctx),
+        Some(Command::Config) => config(cli.ui, ctx),
+        Some(Command::Completions { shell }) => completions(shell),
+        Some(Command::Man { command }) => man(command.as_deref()),
+        Some(Command::New) => new_scenario(explore_options(cli.ui, ctx)),
+        None => explore(cli.path, explore_options(cli.ui, ctx)),
+    }
+}
+
+/// The settings with the flags given put over them.
+fn effective(ui: UiArgs, mut settings: Settings) -> Settings {
+    settings.clipboard.flag("--clipboard", ui.clipboard);
+    settings.mouse.flag("--mouse", ui.mouse.then_some(true));
+    settings
+}
+
+fn config(ui: UiArgs, ctx: Context) -> i32 {
+    let settings = effective(ui, ctx.settings);
+    let mut text = settings.describe();
+    let knobs = ctx.knobs.given();
+    if !knobs.is_empty() {
+        text.push_str(&format!("# knobs given: {knobs}\n"));
+    }
+    common::write_stdout(&text)
+}
+
+fn completions(shell: clap_complete::Shell) -> i32 {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut command(), "idscope", &mut out);
+    common::write_stdout(&String::from_utf8_lossy(&out))
+}
+
+fn man(name: Option<&str>) -> i32 {
+    let mut cmd = command();
+    cmd.build();
+    let page = match name {
+        None => cmd,
+        Some(n) => match cmd.find_subcommand(n) {
+            Some(sub) => sub.clone().name(format!("idscope-{n}")),
+            None => {
+                let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+                eprintln!(
+                    "error: no command {}: expected one of {}",
+                    idscope_core::text::visible(n),
+                    names.join(", ")
+                );
+                return EXIT_INVALID;
+            }
+        },
+    };
+    let mut out = Vec::new();
+    if let Err(e) = clap_mangen::Man::new(page).render(&mut out) {
+        eprintln!("error: cannot render the manual: {e}");
+        return EXIT_INVALID;
+    }
+    common::write_stdout(&String::from_utf8_lossy(&out))
+}
+
+fn explore_options(ui: UiArgs, ctx: Context) -> ExploreOptions {
+    let knobs = ctx.knobs.knobs();
+    let s = effective(ui, ctx.settings);
+    ExploreOptions {
+        mouse: s.mouse.value,
+        clipboard: s.clipboard.value,
+        knobs,
+        mono: s.theme.value.mono(),
+        mode: s.mode.value,
+        playbook: s.playbook.value,
     }
 }
 
 #[cfg(feature = "tui")]
-fn explore(path: Option<PathBuf>, mouse: bool, clipboard: Setting, knobs: Knobs) -> i32 {
-    idscope::tui::explore(
-        path.as_deref(),
-        idscope::tui::ExploreOptions {
-            mouse,
-            knobs,
-            clipboard,
-        },
-    )
+use idscope::tui::ExploreOptions;
+
+/// Without the explorer the options are read and validated all the same.
+#[cfg(not(feature = "tui"))]
+#[allow(dead_code)]
+struct ExploreOptions {
+    mouse: bool,
+    clipboard: Setting,
+    knobs: idscope_core::model::Knobs,
+    mono: bool,
+    mode: Option<idscope_core::model::Mode>,
+    playbook: Option<idscope_core::model::Mode>,
 }
 
 #[cfg(feature = "tui")]
-fn new_scenario(mouse: bool, clipboard: Setting, knobs: Knobs) -> i32 {
-    idscope::tui::new_scenario(idscope::tui::ExploreOptions {
-        mouse,
-        knobs,
-        clipboard,
-    })
+fn explore(path: Option<PathBuf>, opts: ExploreOptions) -> i32 {
+    idscope::tui::explore(path.as_deref(), opts)
+}
+
+#[cfg(feature = "tui")]
+fn new_scenario(opts: ExploreOptions) -> i32 {
+    idscope::tui::new_scenario(opts)
 }
 
 #[cfg(not(feature = "tui"))]
-fn new_scenario(_mouse: bool, _clipboard: Setting, _knobs: Knobs) -> i32 {
+fn new_scenario(_opts: ExploreOptions) -> i32 {
     eprintln!(
         "This idscope was built without the `tui` feature, so the playground is not available."
     );
@@ -152,7 +267,7 @@ fn new_scenario(_mouse: bool, _clipboard: Setting, _knobs: Knobs) -> i32 {
 }
 
 #[cfg(not(feature = "tui"))]
-fn explore(path: Option<PathBuf>, _mouse: bool, _clipboard: Setting, _knobs: Knobs) -> i32 {
+fn explore(path: Option<PathBuf>, _opts: ExploreOptions) -> i32 {
     let path = path.unwrap_or_else(|| PathBuf::from("scenarios"));
     eprintln!(
         "This idscope was built without the `tui` feature, so the explorer is not available. Try:\n  idscope run {} --mode simplified --format table",

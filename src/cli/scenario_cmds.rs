@@ -2,7 +2,7 @@
 
 use super::common::Syntax;
 use super::common::{
-    choice, load_or_report, report, write_out, write_stdout, KnobArgs, EXIT_CHECK_FAILED,
+    choice, load_or_report, report, write_out, write_stdout, Context, EXIT_CHECK_FAILED,
     EXIT_INVALID, EXIT_OK,
 };
 use clap::Args;
@@ -19,32 +19,81 @@ use std::path::PathBuf;
 pub struct RunArgs {
     /// The scenario file.
     file: PathBuf,
-    /// The project's identity mode.
+    /// The project's identity mode [default: `mode` in the settings file].
     #[arg(long, value_parser = choice::<Mode>())]
-    mode: Mode,
-    /// The mode the tracking code was written for (default: --mode).
+    mode: Option<Mode>,
+    /// The mode the tracking code was written for [default: the settings file's, else --mode].
     #[arg(long, value_parser = choice::<Mode>())]
     playbook: Option<Mode>,
     /// Stop after this step (1-based).
     #[arg(long, value_name = "STEP")]
     until: Option<usize>,
+    /// json: the whole run, for scripts; table: for reading.
     #[arg(long, default_value = "json", value_parser = choice::<Format>())]
     format: Format,
-    #[command(flatten)]
-    knobs: KnobArgs,
     /// Truly random device ids and $insert_ids instead of deterministic ones.
     #[arg(long)]
     random_ids: bool,
+    #[command(flatten)]
+    clock: ClockArgs,
+}
+
+/// What a run's payloads carry that a real project needs to differ: its token and its clock.
+#[derive(Args, Debug)]
+pub struct ClockArgs {
+    /// Shift the run's clock so its last step happens at WHEN: now, unix seconds or RFC 3339
+    /// (2026-11-30T12:00:00Z); steps keep their spacing [default: the scenario's `start`].
+    #[arg(long, value_name = "WHEN", value_parser = parse_when)]
+    time: Option<i64>,
+    /// The project token in /track and /engage payloads and in js/python code [default: the
+    /// variable named by `token_variable` in the settings ($MIXPANEL_TOKEN), else the scenario's
+    /// token, "demo-token" unless it sets one].
+    #[arg(long)]
+    token: Option<String>,
+}
+
+impl ClockArgs {
+    /// Puts the token and the clock into the scenario before it runs.
+    fn apply(&self, scenario: &mut idscope_core::Scenario, ctx: &Context) {
+        if let Some(end) = self.time {
+            idscope_core::scenario::end_at(scenario, end);
+        }
+        let var = &ctx.settings.token_variable.value;
+        let from_env = std::env::var(var).ok().filter(|t| !t.is_empty());
+        if let Some(token) = self.token.clone().or(from_env) {
+            scenario.token = token;
+        }
+    }
+}
+
+/// `--time`: `now`, unix seconds, or RFC 3339.
+fn parse_when(s: &str) -> Result<i64, String> {
+    if s == "now" {
+        return Ok(now_seconds());
+    }
+    if let Ok(n) = s.parse::<i64>() {
+        return Ok(n);
+    }
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .map_err(|_| "expected now, unix seconds or RFC 3339 (2026-11-30T12:00:00Z)".to_string())
+}
+
+fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
     /// The scenario file.
     file: PathBuf,
-    /// The project's identity mode.
+    /// The project's identity mode [default: `mode` in the settings file].
     #[arg(long, value_parser = choice::<Mode>())]
-    mode: Mode,
-    /// The mode the tracking code was written for (default: --mode).
+    mode: Option<Mode>,
+    /// The mode the tracking code was written for [default: the settings file's, else --mode].
     #[arg(long, value_parser = choice::<Mode>())]
     playbook: Option<Mode>,
     /// What to write.
@@ -63,22 +112,30 @@ pub struct ExportArgs {
     /// Data residency region: picks the API host.
     #[arg(long, default_value = "us", value_parser = choice::<Region>())]
     region: Region,
-    /// Project id for /import URLs (default: the $MIXPANEL_PROJECT_ID shell variable).
-    #[arg(long)]
+    /// Project id for /import URLs [default: the $MIXPANEL_PROJECT_ID shell variable].
+    #[arg(long, value_name = "ID")]
     project_id: Option<String>,
+    /// Leave out what the format's endpoint would refuse or drop (/import: events failing
+    /// validation; /track: $merge, events older than 5 days; under Simplified: $identify,
+    /// $create_alias, $merge); a warning says how many.
+    #[arg(long)]
+    drop_refused: bool,
     #[command(flatten)]
-    knobs: KnobArgs,
+    clock: ClockArgs,
 }
 
 fn parse_scope(s: &str) -> Result<Scope, String> {
     Scope::parse(s).ok_or_else(|| "expected event:N.k, event:N, step:N, until:N or all".to_string())
 }
 
-pub fn run(args: RunArgs) -> i32 {
-    let Some(scenario) = load_or_report(&args.file) else {
+pub fn run(args: RunArgs, ctx: &Context) -> i32 {
+    let Some(config) = ctx.config(args.mode, args.playbook) else {
         return EXIT_INVALID;
     };
-    let config = args.knobs.config(args.mode, args.playbook);
+    let Some(mut scenario) = load_or_report(&args.file) else {
+        return EXIT_INVALID;
+    };
+    args.clock.apply(&mut scenario, ctx);
     let total = scenario.steps.len();
     let until = match args.until {
         None => total,
@@ -116,17 +173,23 @@ pub fn run(args: RunArgs) -> i32 {
     }
 }
 
-pub fn export(args: ExportArgs) -> i32 {
-    let Some(scenario) = load_or_report(&args.file) else {
+pub fn export(args: ExportArgs, ctx: &Context) -> i32 {
+    let Some(config) = ctx.config(args.mode, args.playbook) else {
         return EXIT_INVALID;
     };
-    let config = args.knobs.config(args.mode, args.playbook);
+    let Some(mut scenario) = load_or_report(&args.file) else {
+        return EXIT_INVALID;
+    };
+    args.clock.apply(&mut scenario, ctx);
     let run = Run::new(&scenario, config);
     let opts = idscope_core::export::Options {
         format: args.format,
         scope: args.scope,
         region: args.region,
         project_id: args.project_id,
+        now: Some(now_seconds() as f64),
+        drop_refused: args.drop_refused,
+        token_note: true,
     };
     let export = match idscope_core::export::export(&run, &scenario, &opts) {
         Ok(x) => x,
@@ -187,9 +250,9 @@ pub fn validate(paths: &[PathBuf]) -> i32 {
     for item in expand_paths(paths) {
         match item.and_then(|p| load_file(&p).map(|s| (p, s))) {
             Ok((p, s)) => out.push_str(&format!(
-                "ok  {}  ({} steps)\n",
+                "ok  {}  ({})\n",
                 visible(&p.display().to_string()),
-                s.steps.len()
+                idscope_core::text::count(s.steps.len() as u64, "step", "steps")
             )),
             Err(e) => {
                 report(&e);
@@ -201,11 +264,15 @@ pub fn validate(paths: &[PathBuf]) -> i32 {
     code.max(w)
 }
 
-pub fn check(paths: &[PathBuf]) -> i32 {
+pub fn check(paths: &[PathBuf], ctx: &Context) -> i32 {
     let mut invalid = false;
     let mut failed = 0usize;
     let mut passed = 0usize;
     let mut out = String::new();
+    let given = ctx.knobs.given();
+    if !given.is_empty() {
+        out.push_str(&format!("knobs {given} in every run\n"));
+    }
     for item in expand_paths(paths) {
         let (path, scenario) = match item.and_then(|p| load_file(&p).map(|s| (p, s))) {
             Ok(x) => x,
@@ -216,7 +283,9 @@ pub fn check(paths: &[PathBuf]) -> i32 {
             }
         };
         let file = visible(&path.display().to_string()).into_owned();
-        let results = idscope_core::check::check(&scenario);
+        let results = idscope_core::check::check_with(&scenario, |c| {
+            c.knobs = ctx.knobs.over(c.knobs);
+        });
         if results.is_empty() {
             out.push_str(&format!("skip  {file}: no `expect` block\n"));
             continue;

@@ -3,7 +3,7 @@
 //! and edited. The engine side is [`idscope_core::user_scenario`].
 
 use super::common::{
-    choice, refuse_same_file, write_out, write_stdout_json, KnobArgs, EXIT_INVALID, EXIT_OK,
+    choice, refuse_same_file, write_out, write_stdout_json, Context, EXIT_INVALID, EXIT_OK,
 };
 use clap::Args;
 use idscope_core::export_index::{self, Source};
@@ -23,19 +23,21 @@ pub struct ExportUserArgs {
     /// Any id of the user, exactly as in the export (a member of their cluster).
     #[arg(long)]
     id: String,
-    /// The project's identity mode: it decides who the user is.
+    /// The project's identity mode: it decides who the user is [default: `mode` in the settings file].
     #[arg(long, value_parser = choice::<Mode>())]
-    mode: Mode,
+    mode: Option<Mode>,
     /// Write to this file (atomically; refuses to overwrite without --force) instead of stdout.
-    #[arg(long)]
+    #[arg(long, value_name = "PATH")]
     out: Option<PathBuf>,
+    /// Replace an existing --out file.
     #[arg(long, requires = "out")]
     force: bool,
-    #[command(flatten)]
-    knobs: KnobArgs,
 }
 
-pub fn export_user(args: ExportUserArgs) -> i32 {
+pub fn export_user(args: ExportUserArgs, ctx: &Context) -> i32 {
+    let Some(mode) = ctx.mode(args.mode) else {
+        return EXIT_INVALID;
+    };
     // Before the work: reading a large export only to refuse its --out is slow.
     if let Some(out) = &args.out {
         if let Err(e) = refuse_same_file(&args.export, out) {
@@ -54,14 +56,14 @@ pub fn export_user(args: ExportUserArgs) -> i32 {
     // Held until the scenario is written: it reads the events from the mapped file.
     let _guard = super::common::TruncationGuard::install(source.name());
     let progress = AtomicU64::new(0);
-    let (index, resolution) =
-        match export_index::index(&source, args.mode, args.knobs.knobs(), &progress) {
-            Ok(x) => x,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_INVALID;
-            }
-        };
+    let (index, resolution) = match export_index::index(&source, mode, ctx.knobs.knobs(), &progress)
+    {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
     if index.bad_count > 0 {
         eprintln!(
             "warning: {} malformed line(s) skipped in {file} (the first at line {})",
@@ -87,7 +89,7 @@ pub fn export_user(args: ExportUserArgs) -> i32 {
         }
     };
     if code == EXIT_OK {
-        eprintln!("{}", summary(&built, args.mode));
+        eprintln!("{}", summary(&built, mode));
     }
     code
 }

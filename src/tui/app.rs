@@ -302,6 +302,20 @@ impl App {
             .unwrap_or_else(|_| unreachable!("one valid entry"))
     }
 
+    /// The mode and playbook to show first (the settings file's); None keeps the default.
+    pub fn start_in(&mut self, mode: Option<Mode>, playbook: Option<Mode>) {
+        if playbook.is_some() && playbook != self.playbook {
+            self.playbook = playbook;
+            self.cache.clear();
+            self.runs = runs_for(&self.scenario, self.playbook, self.knobs);
+            self.generation += 1;
+            self.after_change();
+        }
+        if let Some(mode) = mode {
+            self.set_mode(mode);
+        }
+    }
+
     /// Replays with other knobs (the rule book's **[choice]**s).
     pub fn set_knobs(&mut self, knobs: Knobs) {
         if knobs == self.knobs {

@@ -35,6 +35,11 @@ pub struct ExploreOptions {
     pub knobs: idscope_core::model::Knobs,
     /// Where copies go (`--clipboard`); `auto` picks from the environment.
     pub clipboard: crate::clipboard::Setting,
+    /// Draw without colour (`theme` in the settings, else `NO_COLOR`).
+    pub mono: bool,
+    /// The mode and playbook shown first (the settings file's `mode`, `playbook`).
+    pub mode: Option<idscope_core::model::Mode>,
+    pub playbook: Option<idscope_core::model::Mode>,
 }
 
 /// `idscope new`: the explorer on a new, empty scenario with one device (issue 8).
@@ -52,7 +57,8 @@ pub fn new_scenario(opts: ExploreOptions) -> i32 {
     app.mouse = opts.mouse;
     app.clipboard = crate::clipboard::choose(&crate::clipboard::Env::detect(), &opts.clipboard);
     app.set_knobs(opts.knobs);
-    app.theme = theme::Theme::from_env();
+    app.theme = theme::Theme::pick(opts.mono);
+    app.start_in(opts.mode, opts.playbook);
     let _ = color_eyre::install();
     match shell::run(&mut app) {
         Ok(()) => 0,
@@ -107,7 +113,8 @@ pub fn explore(path: Option<&Path>, opts: ExploreOptions) -> i32 {
     app.mouse = opts.mouse;
     app.clipboard = crate::clipboard::choose(&crate::clipboard::Env::detect(), &opts.clipboard);
     app.set_knobs(opts.knobs);
-    app.theme = theme::Theme::from_env();
+    app.theme = theme::Theme::pick(opts.mono);
+    app.start_in(opts.mode, opts.playbook);
     if several {
         app.overlay = Some(app::Overlay::Picker {
             selected: app.current,

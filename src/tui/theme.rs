@@ -137,11 +137,13 @@ pub const MONO: Theme = Theme {
 };
 
 impl Theme {
-    /// `NO_COLOR` set to anything non-empty (no-color.org) selects the monochrome theme.
-    pub fn from_env() -> &'static Theme {
-        match std::env::var_os("NO_COLOR") {
-            Some(v) if !v.is_empty() => &MONO,
-            _ => &COLOR,
+    /// The monochrome theme or the colour one (`crate::config::Theme` decides, `NO_COLOR`
+    /// included).
+    pub fn pick(mono: bool) -> &'static Theme {
+        if mono {
+            &MONO
+        } else {
+            &COLOR
         }
     }
 

@@ -83,6 +83,7 @@ fn assert_no_raw(what: &str, out: &str) {
 }
 
 #[test]
+#[cfg_attr(no_tmux, ignore = "tmux is not installed")]
 fn mapping_csv_on_a_terminal_cannot_set_the_title_or_clear_the_screen_and_a_pipe_gets_it_raw() {
     require_tmux();
     let p = hostile_export();

@@ -272,7 +272,7 @@ fn huge_ids_and_many_steps_work() {
     .unwrap();
     let (code, out, err) = idscope(&["validate", p.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("100000 steps"));
+    assert!(out.contains("(100,000 steps)"));
     let s = idscope_core::load::load_file(&p).unwrap();
     let run = idscope_core::run::Run::new(
         &s,

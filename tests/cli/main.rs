@@ -5,6 +5,8 @@
 mod common;
 
 mod commands;
+mod conventions;
 mod escaping;
 mod hostile;
+mod readme;
 mod writes;

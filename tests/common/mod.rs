@@ -22,7 +22,7 @@ pub fn idscope_raw<S: AsRef<std::ffi::OsStr>>(
     args: &[S],
     stdin: Option<&[u8]>,
 ) -> (i32, Vec<u8>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_idscope"))
+    let mut child = isolated(Command::new(env!("CARGO_BIN_EXE_idscope")))
         .args(args)
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -43,6 +43,15 @@ pub fn idscope_raw<S: AsRef<std::ffi::OsStr>>(
         out.stdout,
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The binary as a newcomer runs it: no settings file, no token in the environment (a
+/// developer's own must not change what the tests see).
+pub fn isolated(mut cmd: Command) -> Command {
+    cmd.env("XDG_CONFIG_HOME", "/nonexistent/idscope-tests")
+        .env_remove("IDSCOPE_CONFIG")
+        .env_remove("MIXPANEL_TOKEN");
+    cmd
 }
 
 /// A scratch directory of this test process, `tag` keeping tests apart.

@@ -74,6 +74,7 @@ fn flat(s: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(no_tmux, ignore = "tmux is not installed")]
 fn text_is_the_default_on_a_terminal() {
     require_tmux();
     let p = temp("tty.jsonl", TROUBLE.as_bytes());
@@ -319,7 +320,7 @@ fn an_input_with_no_readable_line_exits_2_naming_the_file_count_and_first_line()
             err.starts_with("error: ")
                 && err.contains("not-json.jsonl")
                 && err.contains("3 of 4 lines malformed")
-                && err.contains("first: line 1: column 2"),
+                && err.contains("first: line 1: not JSON (found `n` at column 1)"),
             "{err}"
         );
         assert_eq!(err.lines().count(), 1, "one clear error: {err}");
@@ -378,7 +379,7 @@ fn a_partly_malformed_input_exits_0_and_counts_the_bad_lines() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["malformed_lines"], 2);
     assert!(
-        err.contains("partly.jsonl: 2 of 4 lines malformed and skipped; first: line 2: column 2"),
+        err.contains("partly.jsonl: 2 of 4 lines malformed and skipped; first: line 2: not JSON (found `n` at column 1)"),
         "{err}"
     );
 }

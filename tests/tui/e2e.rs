@@ -17,6 +17,7 @@ fn scenario_file(tag: &str) -> PathBuf {
 }
 
 #[test]
+#[cfg_attr(no_tmux, ignore = "tmux is not installed")]
 fn explorer_in_tmux_steps_switches_mode_helps_resizes_and_quits() {
     require_tmux();
     let file = scenario_file("session");
@@ -82,6 +83,7 @@ fn explorer_in_tmux_steps_switches_mode_helps_resizes_and_quits() {
 }
 
 #[test]
+#[cfg_attr(no_tmux, ignore = "tmux is not installed")]
 fn ctrl_c_quits_from_an_overlay() {
     require_tmux();
     let file = scenario_file("ctrlc");
@@ -121,6 +123,7 @@ fn a_missing_file_fails_before_touching_the_terminal() {
 
 /// Issue 15: the identity graph in the real binary follows the cursor and the mode.
 #[test]
+#[cfg_attr(no_tmux, ignore = "tmux is not installed")]
 fn the_graph_view_follows_steps_and_modes_in_tmux() {
     require_tmux();
     let file = scenario_file("graph");

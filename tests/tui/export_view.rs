@@ -567,6 +567,7 @@ fn hostile_ids_render_escaped_and_fit_at_any_size() {
 
 /// The real binary on an export in tmux: list, timeline, mode switch, quit.
 #[test]
+#[cfg_attr(no_tmux, ignore = "tmux is not installed")]
 fn export_view_in_tmux() {
     use crate::common::tmux::{require_tmux, Tmux};
     require_tmux();

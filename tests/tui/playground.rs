@@ -478,6 +478,31 @@ fn n_starts_an_empty_scenario_with_one_device() {
     assert!(!app.dirty);
 }
 
+/// `idscope new` opens as `n` does, first hint in the status bar included (issue 18), and
+/// the command line's knobs (set after the app is made) do not wipe it.
+#[test]
+fn idscope_new_shows_the_first_hint_as_n_does() {
+    let mut from_n = app();
+    ch(&mut from_n, 'n');
+    let mut fresh = playground::new_app();
+    fresh.set_knobs(idscope_core::model::Knobs {
+        max_cluster: 3,
+        ..Default::default()
+    });
+    assert_eq!(message(&fresh), playground::NEW_HINT);
+    assert_eq!(fresh.message, from_n.message);
+    assert_eq!(fresh.playground.active, from_n.playground.active);
+    assert_eq!(fresh.scenario, from_n.scenario);
+    for app in [&mut fresh, &mut from_n] {
+        let s = screen(&draw(app, 120, 40));
+        let status = s.lines().last().unwrap_or("");
+        assert!(status.contains(playground::NEW_HINT), "{s}");
+    }
+    // The first key clears it, as any message.
+    ch(&mut fresh, 'j');
+    assert_eq!(message(&fresh), "");
+}
+
 #[test]
 fn opening_another_scenario_with_unsaved_changes_asks_first() {
     use idscope::tui::app::Overlay;
@@ -1540,6 +1565,7 @@ mod e2e {
 }
 
 #[test]
+#[cfg_attr(no_tmux, ignore = "tmux is not installed")]
 fn tmux_builds_a_two_device_signup_from_scratch_and_saves_it() {
     e2e::require_tmux();
     let dir = temp_dir("tmux");

@@ -60,6 +60,7 @@ fn mkfifo(path: &Path) {
 // ---- item 4: nothing but regular files is read, and not too much ----
 
 #[test]
+#[cfg_attr(no_tmux, ignore = "tmux is not installed")]
 fn a_fifo_in_place_of_the_open_file_leaves_q_working() {
     require_tmux();
     let d = dir("fifo-tmux");
@@ -273,6 +274,7 @@ fn a_change_keeping_mtime_and_size_is_reloaded() {
 }
 
 #[test]
+#[cfg_attr(no_tmux, ignore = "tmux is not installed")]
 fn cp_p_over_the_open_file_is_reloaded_in_tmux() {
     require_tmux();
     let d = dir("cpp-tmux");

@@ -295,6 +295,7 @@ fn live_reload_keeps_the_cursor_and_survives_a_broken_file() {
 use crate::common::tmux::{require_tmux, Tmux};
 
 #[test]
+#[cfg_attr(no_tmux, ignore = "tmux is not installed")]
 #[cfg(debug_assertions)]
 fn a_panic_restores_the_terminal_and_the_message_is_readable() {
     require_tmux();
@@ -332,6 +333,7 @@ fn a_panic_restores_the_terminal_and_the_message_is_readable() {
 }
 
 #[test]
+#[cfg_attr(no_tmux, ignore = "tmux is not installed")]
 fn live_reload_in_tmux() {
     require_tmux();
     let dir = temp_dir("reload-tmux");

@@ -2,6 +2,7 @@
 //! the outcome differs.
 
 use crate::expect::{Failure, Outcome};
+use crate::model::RunConfig;
 use crate::run::Run;
 use crate::scenario::Scenario;
 use std::collections::BTreeMap;
@@ -17,13 +18,20 @@ pub struct CheckResult {
 
 /// Runs every case of the scenario's `expect` and compares.
 pub fn check(scenario: &Scenario) -> Vec<CheckResult> {
+    check_with(scenario, |_| {})
+}
+
+/// As [`check`], with each case's configuration adjusted first (`check --max-cluster 4`:
+/// the command line's knobs over every run, variants included).
+pub fn check_with(scenario: &Scenario, adjust: impl Fn(&mut RunConfig)) -> Vec<CheckResult> {
     let Some(expect) = &scenario.expect else {
         return Vec::new();
     };
     expect
         .cases()
         .into_iter()
-        .map(|(label, config, outcome)| {
+        .map(|(label, mut config, outcome)| {
+            adjust(&mut config);
             let run = Run::new(scenario, config);
             CheckResult {
                 label,

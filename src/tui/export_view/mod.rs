@@ -1238,8 +1238,9 @@ pub fn explore(path: &std::path::Path, opts: &super::ExploreOptions) -> i32 {
         );
         return 2;
     }
-    let mut app = ExportApp::new(source, Mode::Simplified, opts.knobs);
-    app.theme = theme::Theme::from_env();
+    let mode = opts.mode.unwrap_or(Mode::Simplified);
+    let mut app = ExportApp::new(source, mode, opts.knobs);
+    app.theme = theme::Theme::pick(opts.mono);
     app.clipboard = crate::clipboard::choose(&crate::clipboard::Env::detect(), &opts.clipboard);
     let _ = color_eyre::install();
     match shell::run(&mut app) {
