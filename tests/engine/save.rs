@@ -62,6 +62,15 @@ fn action() -> impl Strategy<Value = Action> {
         props().prop_map(|x| Action::Sdk(SdkCall::TrackPageview(x))),
         Just(Action::Sdk(SdkCall::OptOut)),
         Just(Action::Sdk(SdkCall::OptIn)),
+        (text(), props())
+            .prop_map(|(event, properties)| Action::Sdk(SdkCall::Import { event, properties })),
+        (non_empty(), props(), any::<bool>()).prop_map(|(distinct_id, properties, once)| {
+            Action::Sdk(SdkCall::PeopleSetFor {
+                distinct_id,
+                properties,
+                once,
+            })
+        }),
         text().prop_map(Action::Visit),
         text().prop_map(Action::Signup),
         text().prop_map(Action::Login),
@@ -183,6 +192,21 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                 schema,
             },
         )
+        // A call the device's SDK lacks (identify on a server) is refused when parsed.
+        .prop_map(|mut s| {
+            let devices = s.devices.clone();
+            s.steps.retain(|step| match (&step.device, &step.action) {
+                (Some(d), Action::Sdk(call)) => devices
+                    .get(d)
+                    .map(|spec| spec.profile())
+                    .unwrap_or_default()
+                    .accepts(call)
+                    .is_ok(),
+                _ => true,
+            });
+            s.steps = legal_ticks(std::mem::take(&mut s.steps));
+            s
+        })
 }
 
 proptest! {

@@ -244,13 +244,21 @@ fn schema_requires_exactly_one_action_per_step() {
         "properties",
         "original",
         "endpoint",
+        "distinct_id",
     ]);
     let expected: BTreeSet<String> = set(STEP_KEYS).difference(&modifiers).cloned().collect();
     assert_eq!(actions, expected);
     // Argument keys only go with their action.
     assert_eq!(
         step["dependentRequired"],
-        serde_json::json!({"properties": ["track"], "original": ["alias"], "endpoint": ["send"], "same_tick": ["device"]})
+        serde_json::json!({"original": ["alias"], "endpoint": ["send"], "same_tick": ["device"]})
+    );
+    assert_eq!(
+        step["dependentSchemas"],
+        serde_json::json!({
+            "properties": {"anyOf": [{"required": ["track"]}, {"required": ["import"]}]},
+            "distinct_id": {"anyOf": [{"required": ["people_set"]}, {"required": ["people_set_once"]}]}
+        })
     );
 }
 

@@ -4,7 +4,7 @@
 use crate::model::Mode;
 use crate::rules::RuleId;
 use crate::scenario::Action;
-use crate::sdk::{Device, SdkCall};
+use crate::sdk::{Device, Kind, SdkCall};
 use serde_json::{Map, Value};
 
 /// The rule ID behind an action's expansion.
@@ -25,6 +25,11 @@ pub fn expand(action: &Action, playbook: Mode, device: Option<&dyn Device>) -> V
         event: event.to_string(),
         properties: Map::new(),
     };
+    if let Some(d) = device.filter(|d| d.profile().kind() == Kind::Server) {
+        if let Some(calls) = expand_server(action, playbook, d) {
+            return calls;
+        }
+    }
     match action {
         Action::Sdk(call) => vec![call.clone()],
         Action::Visit(page) => {
@@ -65,6 +70,78 @@ pub fn expand(action: &Action, playbook: Mode, device: Option<&dyn Device>) -> V
         },
         Action::Send { .. } => Vec::new(),
     }
+}
+
+/// P-SERVER: the intents on a server device, as each mode's server-side recipe writes them.
+/// The code keeps an anonymous id in a cookie (a UUID it generates) and the user who logged
+/// in; the session steps (`session.user_id = U`, a new anonymous id at logout) send nothing.
+/// - Simplified [DOCS-SIMPL "Server-side Identity Management"]: no distinct_id of its own
+///   (`""`, as the docs' Python example); `$device_id` = the cookie, and `$user_id` once
+///   logged in; logout generates a new anonymous id.
+/// - Original [DOCS-ORIG, REF-IDENTIFY]: distinct_id = the cookie until login; at login an
+///   `$identify` event with `$identified_id` = U and `$anon_id` = the cookie; then
+///   distinct_id = U.
+/// - Legacy [LEGACY]: distinct_id = the cookie until signup; at signup `alias(U, cookie)`
+///   (`$create_alias`); then distinct_id = U.
+fn expand_server(action: &Action, playbook: Mode, device: &dyn Device) -> Option<Vec<SdkCall>> {
+    let anon = device.device_ids().last().cloned().unwrap_or_default();
+    let user = device.user_id();
+    let string = |s: &str| Value::String(s.to_string());
+    // An event as the recipe sends it, for `user` (None: anonymous).
+    let event = |name: &str, mut properties: Map<String, Value>, user: Option<&str>| {
+        match playbook {
+            Mode::Simplified => {
+                properties.insert("distinct_id".into(), string(""));
+                properties.insert("$device_id".into(), string(&anon));
+                if let Some(u) = user {
+                    properties.insert("$user_id".into(), string(u));
+                }
+            }
+            Mode::Original | Mode::Legacy => {
+                properties.insert("distinct_id".into(), string(user.unwrap_or(&anon)));
+            }
+        }
+        SdkCall::Track {
+            event: name.to_string(),
+            properties,
+        }
+    };
+    let identified = |u: &str, then: &str| -> Vec<SdkCall> {
+        let mut calls = vec![SdkCall::Identify(u.to_string())];
+        if playbook == Mode::Original {
+            let mut p = Map::new();
+            p.insert("$identified_id".into(), string(u));
+            p.insert("$anon_id".into(), string(&anon));
+            calls.push(event("$identify", p, Some(u)));
+        }
+        calls.push(event(then, Map::new(), Some(u)));
+        calls
+    };
+    Some(match action {
+        Action::Visit(page) => {
+            let mut p = Map::new();
+            p.insert("page".into(), string(page));
+            vec![event("Page View", p, user.as_deref())]
+        }
+        Action::Signup(u) if playbook == Mode::Legacy => vec![
+            SdkCall::Identify(u.clone()),
+            SdkCall::Alias {
+                alias: u.clone(),
+                original: Some(anon.clone()),
+            },
+            event("Sign Up", Map::new(), Some(u)),
+        ],
+        Action::Signup(u) => identified(u, "Sign Up"),
+        Action::Login(u) if playbook == Mode::Legacy => {
+            vec![
+                SdkCall::Identify(u.clone()),
+                event("Log In", Map::new(), Some(u)),
+            ]
+        }
+        Action::Login(u) => identified(u, "Log In"),
+        Action::Logout => vec![SdkCall::Reset { device_id: None }],
+        Action::Sdk(_) | Action::Send { .. } => return None,
+    })
 }
 
 #[cfg(test)]

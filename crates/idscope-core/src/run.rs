@@ -216,7 +216,7 @@ impl Run {
                     };
                     let expanded = playbook::expand(action, config.playbook(), Some(&**device));
                     for call in &expanded {
-                        calls.push(call.to_string());
+                        calls.push(device.profile().call_text(call));
                         let out = device.call(call, &mut ctx);
                         sent.extend(out.requests);
                         sdk_notes.extend(out.notes);

@@ -121,6 +121,25 @@ pub fn step_value(step: &Step) -> Value {
         Action::Sdk(SdkCall::OptIn) => {
             m.insert("opt_in".into(), Value::Bool(true));
         }
+        Action::Sdk(SdkCall::Import { event, properties }) => {
+            m.insert("import".into(), s(event));
+            if !properties.is_empty() {
+                m.insert("properties".into(), Value::Object(properties.clone()));
+            }
+        }
+        Action::Sdk(SdkCall::PeopleSetFor {
+            distinct_id,
+            properties,
+            once,
+        }) => {
+            let key = if *once {
+                "people_set_once"
+            } else {
+                "people_set"
+            };
+            m.insert(key.into(), Value::Object(properties.clone()));
+            m.insert("distinct_id".into(), s(distinct_id));
+        }
         Action::Visit(page) => {
             m.insert("visit".into(), s(page));
         }

@@ -125,6 +125,8 @@ pub const STEP_KEYS: &[&str] = &[
     "unregister",
     "people_set",
     "people_set_once",
+    "distinct_id",
+    "import",
     "track_pageview",
     "opt_out",
     "opt_in",
@@ -183,6 +185,10 @@ struct RawStep {
     unregister: Option<String>,
     people_set: Option<Map<String, Value>>,
     people_set_once: Option<Map<String, Value>>,
+    /// A server library's profile update names its profile.
+    distinct_id: Option<String>,
+    /// A server library's import (`properties` as for `track`).
+    import: Option<String>,
     track_pageview: Option<PageviewValue>,
     opt_out: Option<LogoutValue>,
     opt_in: Option<LogoutValue>,
@@ -307,6 +313,22 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, LoadError> {
         .enumerate()
         .map(|(i, s)| Step::from_raw(s).map_err(|m| err(Some(i + 1), m)))
         .collect::<Result<Vec<_>, _>>()?;
+    // What each device's SDK has (a server has no identify; an app no page view).
+    for (i, step) in steps.iter().enumerate() {
+        if let (Some(device), Action::Sdk(call)) = (&step.device, &step.action) {
+            let profile = raw
+                .devices
+                .get(device)
+                .map(|d| d.profile())
+                .unwrap_or_default();
+            profile.accepts(call).map_err(|m| {
+                err(
+                    Some(i + 1),
+                    format!("device {} runs {m}", crate::text::quoted(device)),
+                )
+            })?;
+        }
+    }
     for (i, step) in steps.iter().enumerate().filter(|(_, s)| s.same_tick) {
         let previous = i.checked_sub(1).map(|p| &steps[p]);
         if previous.is_none_or(|p| p.device != step.device) {
@@ -566,11 +588,36 @@ impl Step {
         if let Some(k) = raw.unregister {
             found.push(("unregister", Action::Sdk(SdkCall::Unregister(k))));
         }
-        if let Some(p) = raw.people_set {
-            found.push(("people_set", Action::Sdk(SdkCall::PeopleSet(p))));
+        for (key, props, once) in [
+            ("people_set", raw.people_set, false),
+            ("people_set_once", raw.people_set_once, true),
+        ] {
+            let Some(p) = props else { continue };
+            let call = match raw.distinct_id.clone() {
+                None => {
+                    if once {
+                        SdkCall::PeopleSetOnce(p)
+                    } else {
+                        SdkCall::PeopleSet(p)
+                    }
+                }
+                Some(id) if id.is_empty() => return Err("`distinct_id` is empty".into()),
+                Some(distinct_id) => SdkCall::PeopleSetFor {
+                    distinct_id,
+                    properties: p,
+                    once,
+                },
+            };
+            found.push((key, Action::Sdk(call)));
         }
-        if let Some(p) = raw.people_set_once {
-            found.push(("people_set_once", Action::Sdk(SdkCall::PeopleSetOnce(p))));
+        if let Some(event) = raw.import {
+            found.push((
+                "import",
+                Action::Sdk(SdkCall::Import {
+                    event,
+                    properties: raw.properties.clone().unwrap_or_default(),
+                }),
+            ));
         }
         if let Some(v) = raw.track_pageview {
             let props = match v {
@@ -651,7 +698,7 @@ impl Step {
         let action = match found.len() {
             0 => {
                 return Err(
-                    "the step has no action; expected one of `track`, `identify`, `alias`, `reset`, `register`, `register_once`, `unregister`, `people_set`, `people_set_once`, `track_pageview`, `opt_out`, `opt_in`, `visit`, `signup`, `login`, `logout`, `send`"
+                    "the step has no action; expected one of `track`, `identify`, `alias`, `reset`, `register`, `register_once`, `unregister`, `people_set`, `people_set_once`, `track_pageview`, `opt_out`, `opt_in`, `import`, `visit`, `signup`, `login`, `logout`, `send`"
                         .into(),
                 )
             }
@@ -666,9 +713,14 @@ impl Step {
             }
         };
         let key = action.key();
-        if raw.properties.is_some() && key != "track" {
+        if raw.properties.is_some() && key != "track" && key != "import" {
             return Err(format!(
-                "`properties` goes with `track`, not with `{key}`; expected it only on a `track` step"
+                "`properties` goes with `track` or `import`, not with `{key}`; expected it only on those steps"
+            ));
+        }
+        if raw.distinct_id.is_some() && key != "people_set" && key != "people_set_once" {
+            return Err(format!(
+                "`distinct_id` goes with a server's `people_set` or `people_set_once`, not with `{key}`; on `track` or `import` it goes in `properties`"
             ));
         }
         if raw.original.is_some() && key != "alias" {

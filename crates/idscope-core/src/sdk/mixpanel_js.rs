@@ -739,6 +739,11 @@ impl super::Device for Device {
             SdkCall::TrackPageview(props) => self.pageview(props, ctx, &mut sent.requests),
             SdkCall::OptOut => self.opt_out(ctx, &mut sent.requests),
             SdkCall::OptIn => self.opt_in(ctx, &mut sent.requests),
+            // Refused where the scenario writes them (Profile::accepts).
+            SdkCall::Import { .. } | SdkCall::PeopleSetFor { .. } => sent.notes.push(format!(
+                "mixpanel-js has no server call {}: nothing is sent",
+                call.key()
+            )),
         }
         sent
     }

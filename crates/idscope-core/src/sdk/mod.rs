@@ -1,6 +1,8 @@
 //! The SDK side: how a device's SDK turns calls into wire requests. Each SDK is a
-//! *profile* with its own module (one today: [`mixpanel_js`]); a scenario device picks one
-//! with `lib`. An SDK never knows the project's identity mode: the same calls send the same
+//! *profile* with its own module — the browser ([`mixpanel_js`]), the server libraries
+//! ([`mixpanel_node`], [`mixpanel_python`], sharing [`server`]) and the mobile SDKs
+//! ([`mixpanel_swift`], [`mixpanel_android`], [`mixpanel_react_native`], sharing
+//! [`mobile`]); a scenario device picks one with `lib`. An SDK never knows the project's identity mode: the same calls send the same
 //! payloads under every mode.
 //!
 //! Calls within one scenario step run in one JavaScript tick; between steps the device
@@ -11,7 +13,14 @@
 //! Adding an SDK: a module implementing [`Device`], a [`Profile`] variant naming it, and its
 //! rule tests (see ARCHITECTURE.md).
 
+pub mod mixpanel_android;
 pub mod mixpanel_js;
+pub mod mixpanel_node;
+pub mod mixpanel_python;
+pub mod mixpanel_react_native;
+pub mod mixpanel_swift;
+pub mod mobile;
+pub mod server;
 
 use crate::ids::IdSource;
 use crate::model::{Choice, Endpoint};
@@ -64,6 +73,19 @@ pub enum SdkCall {
     TrackPageview(Map<String, Value>),
     OptOut,
     OptIn,
+    /// A server library's import of one event (mixpanel-node `import`, mixpanel-python
+    /// `import_data`): `/import` with the project's credentials; `time` in the properties.
+    Import {
+        event: String,
+        properties: Map<String, Value>,
+    },
+    /// A server library's profile update: `people.set(distinct_id, …)` (node),
+    /// `people_set(distinct_id, …)` (python); `once` for `set_once`.
+    PeopleSetFor {
+        distinct_id: String,
+        properties: Map<String, Value>,
+        once: bool,
+    },
 }
 
 impl fmt::Display for SdkCall {
@@ -97,6 +119,20 @@ impl fmt::Display for SdkCall {
             SdkCall::TrackPageview(p) => write!(f, "track_pageview({})", o(p)),
             SdkCall::OptOut => write!(f, "opt_out_tracking()"),
             SdkCall::OptIn => write!(f, "opt_in_tracking()"),
+            SdkCall::Import { event, properties } => {
+                write!(f, "import({}, {})", s(event), o(properties))
+            }
+            SdkCall::PeopleSetFor {
+                distinct_id,
+                properties,
+                once,
+            } => write!(
+                f,
+                "people.{}({}, {})",
+                if *once { "set_once" } else { "set" },
+                s(distinct_id),
+                o(properties)
+            ),
         }
     }
 }
@@ -117,6 +153,9 @@ impl SdkCall {
             SdkCall::TrackPageview(_) => "track_pageview",
             SdkCall::OptOut => "opt_out",
             SdkCall::OptIn => "opt_in",
+            SdkCall::Import { .. } => "import",
+            SdkCall::PeopleSetFor { once: false, .. } => "people_set",
+            SdkCall::PeopleSetFor { once: true, .. } => "people_set_once",
         }
     }
 
@@ -149,6 +188,19 @@ impl SdkCall {
             SdkCall::TrackPageview(p) => ("track_pageview", vec![o(p)]),
             SdkCall::OptOut => ("opt_out_tracking", vec![]),
             SdkCall::OptIn => ("opt_in_tracking", vec![]),
+            SdkCall::Import { event, properties } => ("import", vec![s(event), o(properties)]),
+            SdkCall::PeopleSetFor {
+                distinct_id,
+                properties,
+                once,
+            } => (
+                if *once {
+                    "people.set_once"
+                } else {
+                    "people.set"
+                },
+                vec![s(distinct_id), o(properties)],
+            ),
         }
     }
 }
@@ -194,21 +246,57 @@ pub enum Profile {
     /// mixpanel-js in a browser (`mp_lib: "web"`).
     #[default]
     MixpanelJs,
+    /// The `mixpanel` npm package on a server (`mp_lib: "node"`).
+    Node,
+    /// The `mixpanel` PyPI package on a server (`mp_lib: "python"`).
+    Python,
+    /// mixpanel-swift in an iOS app (`mp_lib: "swift"`).
+    Swift,
+    /// mixpanel-android in an Android app (`mp_lib: "android"`).
+    Android,
+    /// mixpanel-react-native in JavaScript mode (`mp_lib: "react-native"`).
+    ReactNative,
+}
+
+/// Where an SDK runs: what it keeps and which calls it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Browser,
+    /// Keeps no identity of its own: every call names its ids (the code's session aside).
+    Server,
+    Mobile,
 }
 
 impl Choice for Profile {
-    const ALL: &'static [Profile] = &[Profile::MixpanelJs];
+    const ALL: &'static [Profile] = &[
+        Profile::MixpanelJs,
+        Profile::Node,
+        Profile::Python,
+        Profile::Swift,
+        Profile::Android,
+        Profile::ReactNative,
+    ];
 
     /// The `lib` value that selects it.
     fn name(self) -> &'static str {
         match self {
             Profile::MixpanelJs => "web",
+            Profile::Node => "node",
+            Profile::Python => "python",
+            Profile::Swift => "swift",
+            Profile::Android => "android",
+            Profile::ReactNative => "react-native",
         }
     }
 
     fn help(self) -> &'static str {
         match self {
             Profile::MixpanelJs => "mixpanel-js in a browser",
+            Profile::Node => "the mixpanel npm package on a server",
+            Profile::Python => "the mixpanel PyPI package on a server",
+            Profile::Swift => "mixpanel-swift in an iOS app",
+            Profile::Android => "mixpanel-android in an Android app",
+            Profile::ReactNative => "mixpanel-react-native (JavaScript mode) in an app",
         }
     }
 }
@@ -218,6 +306,11 @@ impl Profile {
     pub fn package(self) -> &'static str {
         match self {
             Profile::MixpanelJs => mixpanel_js::PACKAGE,
+            Profile::Node => mixpanel_node::PACKAGE,
+            Profile::Python => mixpanel_python::PACKAGE,
+            Profile::Swift => mixpanel_swift::PACKAGE,
+            Profile::Android => mixpanel_android::PACKAGE,
+            Profile::ReactNative => mixpanel_react_native::PACKAGE,
         }
     }
 
@@ -225,14 +318,35 @@ impl Profile {
     pub fn version(self) -> &'static str {
         match self {
             Profile::MixpanelJs => mixpanel_js::VERSION,
+            Profile::Node => mixpanel_node::VERSION,
+            Profile::Python => mixpanel_python::VERSION,
+            Profile::Swift => mixpanel_swift::VERSION,
+            Profile::Android => mixpanel_android::VERSION,
+            Profile::ReactNative => mixpanel_react_native::VERSION,
         }
+    }
+
+    pub fn kind(self) -> Kind {
+        match self {
+            Profile::MixpanelJs => Kind::Browser,
+            Profile::Node | Profile::Python => Kind::Server,
+            Profile::Swift | Profile::Android | Profile::ReactNative => Kind::Mobile,
+        }
+    }
+
+    /// Whether the emulation was checked by running the real SDK (`conformance/`); the
+    /// others are read from the SDK's source.
+    pub fn verified(self) -> bool {
+        matches!(self, Profile::MixpanelJs | Profile::Node | Profile::Python)
     }
 
     /// How the emulation is known to be right: "verified by running" the real SDK
     /// (`conformance/`), or "from source".
     pub fn evidence(self) -> &'static str {
-        match self {
-            Profile::MixpanelJs => "verified by running it (conformance/)",
+        if self.verified() {
+            "verified by running it (conformance/)"
+        } else {
+            "from source (read, not run)"
         }
     }
 
@@ -246,6 +360,68 @@ impl Profile {
     pub fn device(self, name: &str, device_id: String, spec: &DeviceSpec) -> Box<dyn Device> {
         match self {
             Profile::MixpanelJs => Box::new(mixpanel_js::Device::new(name, device_id, spec)),
+            Profile::Node => Box::new(server::Device::new(&mixpanel_node::NODE, name, device_id)),
+            Profile::Python => Box::new(server::Device::new(
+                &mixpanel_python::PYTHON,
+                name,
+                device_id,
+            )),
+            Profile::Swift => Box::new(mobile::Device::new(
+                &mixpanel_swift::SWIFT,
+                name,
+                device_id,
+                spec,
+            )),
+            Profile::Android => Box::new(mobile::Device::new(
+                &mixpanel_android::ANDROID,
+                name,
+                device_id,
+                spec,
+            )),
+            Profile::ReactNative => Box::new(mobile::Device::new(
+                &mixpanel_react_native::REACT_NATIVE,
+                name,
+                device_id,
+                spec,
+            )),
+        }
+    }
+
+    /// Whether this SDK has the call, or why not (said where the scenario writes it).
+    pub fn accepts(self, call: &SdkCall) -> Result<(), String> {
+        let key = call.key();
+        let lacks = |why: &str| Err(format!("{} has no `{key}`: {why}", self.label()));
+        match (self.kind(), call) {
+            (Kind::Server, SdkCall::Track { .. } | SdkCall::Import { .. } | SdkCall::PeopleSetFor { .. }) => Ok(()),
+            (Kind::Server, SdkCall::Alias { original: Some(_), .. }) => Ok(()),
+            (Kind::Server, SdkCall::Alias { original: None, .. }) => Err(
+                "a server library's `alias` names both ids: expected `original` (the distinct_id the alias points to) on the step".to_string(),
+            ),
+            (Kind::Server, SdkCall::PeopleSet(_) | SdkCall::PeopleSetOnce(_)) => Err(format!(
+                "a server library's `{key}` names the profile: expected `distinct_id` on the step"
+            )),
+            (Kind::Server, SdkCall::Identify(_) | SdkCall::Reset { .. }) => lacks(
+                "a server keeps no identity; send `$device_id`/`$user_id` (Simplified) or an `$identify` event (Original) on `track`, or use the `signup`/`login`/`logout` intents, which follow the server-side recipe of the playbook",
+            ),
+            (Kind::Server, _) => lacks("it is a browser or app call"),
+            (_, SdkCall::Import { .. } | SdkCall::PeopleSetFor { .. }) => {
+                lacks("it is a server library's call")
+            }
+            (Kind::Mobile, SdkCall::TrackPageview(_)) => lacks("page views are the browser's"),
+            _ => Ok(()),
+        }
+    }
+
+    /// The call as the SDK's users write it (JavaScript, Swift, Kotlin, Python), for the
+    /// steps pane, the run's `calls` and the code exports.
+    pub fn call_text(self, call: &SdkCall) -> String {
+        match self {
+            Profile::MixpanelJs => call.to_string(),
+            Profile::Node => mixpanel_node::call_text(call),
+            Profile::Python => mixpanel_python::call_text(call),
+            Profile::Swift => mixpanel_swift::call_text(call),
+            Profile::Android => mixpanel_android::call_text(call),
+            Profile::ReactNative => mixpanel_react_native::call_text(call),
         }
     }
 }
