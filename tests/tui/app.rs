@@ -23,6 +23,20 @@ fn starts_on_the_first_step_in_simplified() {
 }
 
 #[test]
+fn the_settings_files_mode_and_playbook_are_where_the_explorer_starts() {
+    let mut app = app();
+    app.start_in(Some(Mode::Original), Some(Mode::Legacy));
+    assert_eq!(app.mode, Mode::Original);
+    assert_eq!(app.playbook, Some(Mode::Legacy));
+    assert_eq!(app.run().config.mode, Mode::Original);
+    assert_eq!(app.run().config.playbook, Some(Mode::Legacy));
+    // Nothing set: the defaults stay.
+    let mut plain = crate::support::app();
+    plain.start_in(None, None);
+    assert_eq!((plain.mode, plain.playbook), (Mode::Simplified, None));
+}
+
+#[test]
 fn stepping_saturates_at_both_ends() {
     let mut app = app();
     update(&mut app, Action::StepPrev);
