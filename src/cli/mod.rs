@@ -105,7 +105,7 @@ fn long_version() -> String {
     );
     for p in Profile::ALL {
         s.push_str(&format!(
-            "\n  {:<6} {} — {}",
+            "\n  {:<12} {} — {}",
             p.name(),
             p.label(),
             p.evidence()

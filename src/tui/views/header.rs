@@ -3,7 +3,6 @@
 use super::vis;
 use crate::tui::app::App;
 use idscope_core::model::{Choice, Mode};
-use idscope_core::sdk::Profile;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -71,11 +70,23 @@ impl Widget for &Header<'_> {
         // The SDKs the scenario's devices run, when there is room (the help always says).
         let used: std::collections::BTreeSet<String> = app
             .scenario
-            .devices
-            .values()
-            .map(|d| d.profile())
-            .chain(std::iter::once(Profile::default()))
-            .map(|p| p.label())
+            .steps
+            .iter()
+            .filter_map(|s| s.device.as_deref())
+            .map(|d| {
+                app.scenario
+                    .devices
+                    .get(d)
+                    .map(|spec| spec.profile())
+                    .unwrap_or_default()
+            })
+            .map(|p| {
+                if p.verified() {
+                    p.label()
+                } else {
+                    format!("{} (from source)", p.label())
+                }
+            })
             .collect();
         let sdk = format!(
             "   SDK: {}",

@@ -3,6 +3,7 @@
 
 use super::{vis, wrap};
 use crate::tui::app::App;
+use idscope_core::model::Choice;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -25,6 +26,34 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     match s.description.as_deref() {
         Some(d) => out.extend(wrap(&vis(d), w).into_iter().map(Line::raw)),
         None => out.push(Line::styled("(no description)", t.label)),
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled("Devices and their SDKs", t.title));
+    let mut names: Vec<&str> = s
+        .steps
+        .iter()
+        .filter_map(|st| st.device.as_deref())
+        .collect();
+    names.extend(s.devices.keys().map(String::as_str));
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        out.push(Line::styled("  (raw sends only)", t.label));
+    }
+    for name in names {
+        let p = s.devices.get(name).map(|d| d.profile()).unwrap_or_default();
+        for l in wrap(
+            &format!(
+                "{} · {} ({}) — {}",
+                vis(name),
+                p.label(),
+                p.help(),
+                p.evidence()
+            ),
+            w,
+        ) {
+            out.push(Line::raw(format!("  {l}")));
+        }
     }
     out.push(Line::raw(""));
     out.push(Line::styled("Notes, step by step", t.title));
