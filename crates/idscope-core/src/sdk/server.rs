@@ -3,7 +3,15 @@
 //! goes out as one request at once — no queue, no callbacks, nothing persisted. The only
 //! state is the *code's* session, which the playbooks' server-side recipes use: the anonymous
 //! id the code keeps in a cookie (a UUID it generates; a new one when the session ends) and
-//! the user who logged in [DOCS-SIMPL "Server-side Identity Management"].
+//! the user who logged in [DOCS-SIMPL "Server-side Identity Management"]. `identify` and
+//! `reset` are those session steps here: they change the session and send nothing.
+//!
+//! Checked against the real libraries (mixpanel-node 0.24.0, mixpanel-python 5.4.1) by
+//! `tests/engine/server_conformance.rs`, which replays `conformance/server-scripts/` through
+//! these profiles and compares endpoint and payloads with `conformance/server-recorded/`.
+//! What a [`Request`] cannot say — HTTP method, query and form fields, credentials, host,
+//! single object vs batch array — is transport and is left to the recordings
+//! (`conformance/FINDINGS.md`, *Server libraries*).
 
 use super::{Context, Kind, Profile, Request, SdkCall, Sent};
 use serde_json::{Map, Value};
@@ -59,23 +67,14 @@ impl super::Device for Device {
         let mut sent = Sent::default();
         match call {
             // The playbooks' session steps: the code's own state, no request.
-            SdkCall::Identify(user) => {
-                self.user = Some(user.clone());
-                sent.notes.push(format!(
-                    "the server's code keeps {} in its session: nothing is sent",
-                    crate::text::quoted(user)
-                ));
-            }
+            // The call text (`session.user_id = "alice"`) says what happens; nothing is sent.
+            SdkCall::Identify(user) => self.user = Some(user.clone()),
             SdkCall::Reset { device_id } => {
                 let next = device_id
                     .clone()
                     .unwrap_or_else(|| ctx.ids.device_id(&self.name, self.device_ids.len() as u32));
                 self.user = None;
                 self.device_ids.push(next);
-                sent.notes.push(
-                    "the session ends: the code forgets the user and generates a new anonymous id for its cookie"
-                        .into(),
-                );
             }
             call => {
                 debug_assert_eq!(self.lib.profile().kind(), Kind::Server);
@@ -112,7 +111,9 @@ impl super::Device for Device {
     }
 }
 
-/// `properties` with `key` set first (the libraries put their own keys after the caller's).
+/// `properties` with each `extra` key set: a key the properties lack is appended after
+/// them, one they have is overwritten where it stands (what `properties.token = …` does in
+/// JavaScript and `dict.update` in Python).
 pub fn with(properties: &Map<String, Value>, extra: &[(&str, Value)]) -> Map<String, Value> {
     let mut out = properties.clone();
     for (k, v) in extra {
@@ -126,7 +127,7 @@ pub fn string(s: &str) -> Value {
     Value::String(s.to_string())
 }
 
-/// The call's arguments as the language writes a JSON object (`{"a": 1}`), compact.
+/// The call's arguments as the language writes a JSON object (`{"a":1}`), compact.
 pub fn object_text(m: &Map<String, Value>) -> String {
     Value::Object(m.clone()).to_string()
 }
