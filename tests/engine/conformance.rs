@@ -410,6 +410,23 @@ fn bundled_scripts() -> Vec<(String, idscope_core::Scenario, idscope_core::Run)>
     for (file, text) in idscope::bundled::BUNDLED {
         let scenario = idscope_core::scenario::parse(text, file).unwrap();
         let stem = file.trim_end_matches(".json");
+        // The browser harness runs mixpanel-browser only: a scenario with a server or an app
+        // is checked through its own profiles' tests (server_conformance.rs, mobile.rs).
+        let browser_only = scenario
+            .steps
+            .iter()
+            .filter_map(|s| s.device.as_deref())
+            .all(|d| {
+                scenario
+                    .devices
+                    .get(d)
+                    .map(|spec| spec.profile())
+                    .unwrap_or_default()
+                    == idscope_core::sdk::Profile::MixpanelJs
+            });
+        if !browser_only {
+            continue;
+        }
         for playbook in idscope_core::Mode::ALL {
             let config = idscope_core::RunConfig {
                 mode: idscope_core::Mode::Simplified,

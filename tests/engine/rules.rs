@@ -236,7 +236,13 @@ fn every_rule_id_has_a_test() {
     ] {
         assert!(ids.contains(&id), "rule {id} missing from rules::all()");
     }
-    let source = include_str!("rules.rs");
+    // The SDK profiles' rules are tested beside their recordings and sources.
+    let source = [
+        include_str!("rules.rs"),
+        include_str!("server_conformance.rs"),
+        include_str!("mobile.rs"),
+    ]
+    .concat();
     let missing: Vec<&str> = ids
         .iter()
         .copied()
@@ -2737,4 +2743,107 @@ fn g_before_identity_only_where_identity_merging_changed_the_distinct_id() {
         let server = by_name(&rows(mode), "Server");
         assert_eq!(before(&server), Some(json!("kept")), "{mode}");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// P-SERVER: the intents on a server device follow each mode's server-side recipe
+// ---------------------------------------------------------------------------------------
+
+/// A scenario with one server device `api` (`lib`), its cookie pinned to D1.
+fn server_run(lib: &str, mode: Mode, steps: Value) -> Out {
+    let text = json!({
+        "name": "rules test",
+        "devices": { "api": { "lib": lib, "device_id": D1 } },
+        "steps": steps,
+    })
+    .to_string();
+    run_text(&text, RunConfig::new(mode))
+}
+
+fn server_intents() -> Value {
+    json!([
+        on("api", "visit", "Pricing"),
+        on("api", "signup", "alice"),
+        on("api", "logout", true),
+        on("api", "visit", "Home"),
+    ])
+}
+
+#[test]
+fn p_server_simplified_sends_the_cookie_as_device_id_and_user_id_after_login() {
+    for lib in ["node", "python"] {
+        let out = server_run(lib, Mode::Simplified, server_intents());
+        assert_eq!(out.names(), ["Page View", "Sign Up", "Page View"], "{lib}");
+        // DOCS-SIMPL: $device_id from the cookie; $user_id once logged in; no distinct_id of
+        // the code's own (Python's positional one is "").
+        assert_eq!(out.props(0)["$device_id"], D1);
+        assert!(out.props(0).get("$user_id").is_none());
+        assert_eq!(out.props(1)["$device_id"], D1);
+        assert_eq!(out.props(1)["$user_id"], "alice");
+        let blank = if lib == "python" {
+            json!("")
+        } else {
+            Value::Null
+        };
+        assert_eq!(out.props(1)["distinct_id"], blank, "{lib}");
+        // Logout: a new cookie UUID, no user.
+        assert_ne!(out.props(2)["$device_id"], D1);
+        assert!(out.props(2).get("$user_id").is_none());
+        assert_eq!(
+            member_sets(&out.json),
+            vec![
+                set(&[&dev(D1), "alice"]),
+                set(&[&format!(
+                    "$device:{}",
+                    out.props(2)["$device_id"].as_str().unwrap()
+                )])
+            ]
+            .into_iter()
+            .collect::<BTreeSet<_>>()
+        );
+    }
+}
+
+#[test]
+fn p_server_original_sends_an_identify_with_identified_and_anon_id() {
+    let out = server_run("node", Mode::Original, server_intents());
+    assert_eq!(
+        out.names(),
+        ["Page View", "$identify", "Sign Up", "Page View"]
+    );
+    assert_eq!(out.props(0)["distinct_id"], D1);
+    assert_eq!(out.props(1)["$identified_id"], "alice");
+    assert_eq!(out.props(1)["$anon_id"], D1);
+    assert_eq!(out.props(2)["distinct_id"], "alice");
+    assert_eq!(out.calls(2)[0], r#"session.user_id = "alice""#);
+    assert!(member_sets(&out.json).contains(&set(&[D1, "alice"])));
+}
+
+#[test]
+fn p_server_legacy_aliases_the_user_to_the_cookie_at_signup() {
+    let out = server_run("python", Mode::Legacy, server_intents());
+    assert_eq!(
+        out.names(),
+        ["Page View", "$create_alias", "Sign Up", "Page View"]
+    );
+    assert_eq!(out.props(1)["alias"], "alice");
+    assert_eq!(out.props(1)["distinct_id"], D1);
+    assert_eq!(
+        out.calls(2)[1],
+        r#"mp.alias("alice", "11111111-1111-4111-8111-111111111111")"#
+    );
+    assert!(member_sets(&out.json).contains(&set(&[D1, "alice"])));
+}
+
+#[test]
+fn p_server_a_server_has_no_identify_and_says_so_where_it_is_written() {
+    let text = json!({
+        "name": "t",
+        "devices": { "api": { "lib": "node" } },
+        "steps": [on("api", "identify", "alice")],
+    })
+    .to_string();
+    let e = idscope_core::scenario::parse(&text, "t.json").unwrap_err();
+    assert_eq!(e.step, Some(1));
+    assert!(e.message.contains("has no `identify`"), "{}", e.message);
 }

@@ -412,6 +412,46 @@ impl Profile {
         }
     }
 
+    /// The language the SDK's users write.
+    pub fn language(self) -> &'static str {
+        match self {
+            Profile::MixpanelJs | Profile::Node | Profile::ReactNative => "JavaScript",
+            Profile::Python => "Python",
+            Profile::Swift => "Swift",
+            Profile::Android => "Kotlin",
+        }
+    }
+
+    /// A line comment in that language.
+    pub fn comment(self) -> &'static str {
+        match self {
+            Profile::Python => "#",
+            _ => "//",
+        }
+    }
+
+    /// How the SDK's users create it with `token`, in their language.
+    pub fn init_text(self, token: &str) -> String {
+        let t = Value::String(token.to_string()).to_string();
+        match self {
+            Profile::MixpanelJs => format!("mixpanel.init({t});"),
+            // Service-account credentials: without them `import` throws (SDK-NODE-IMPORT).
+            Profile::Node => format!(
+                "const Mixpanel = require(\"mixpanel\");\nconst {{ ServiceAccountCredentials }} = Mixpanel;\nconst mixpanel = Mixpanel.init({t}, {{ credentials: new ServiceAccountCredentials(process.env.MIXPANEL_SERVICE_ACCOUNT, process.env.MIXPANEL_SECRET, process.env.MIXPANEL_PROJECT_ID) }});"
+            ),
+            Profile::Python => format!(
+                "import os\nfrom mixpanel import Mixpanel, ServiceAccountCredentials\nmp = Mixpanel({t}, credentials=ServiceAccountCredentials(os.environ[\"MIXPANEL_SERVICE_ACCOUNT\"], os.environ[\"MIXPANEL_SECRET\"], os.environ[\"MIXPANEL_PROJECT_ID\"]))"
+            ),
+            Profile::Swift => format!("Mixpanel.initialize(token: {t}, trackAutomaticEvents: false)"),
+            Profile::Android => {
+                format!("val mixpanel = MixpanelAPI.getInstance(context, {t}, false)")
+            }
+            Profile::ReactNative => format!(
+                "const mixpanel = new Mixpanel({t}, false, false); // JavaScript mode\nawait mixpanel.init();"
+            ),
+        }
+    }
+
     /// The call as the SDK's users write it (JavaScript, Swift, Kotlin, Python), for the
     /// steps pane, the run's `calls` and the code exports.
     pub fn call_text(self, call: &SdkCall) -> String {
