@@ -732,14 +732,56 @@ fn version_names_each_emulated_sdk_and_how_it_is_known() {
     assert_eq!(out.code, 0);
     let text = out.text();
     assert!(text.starts_with("idscope 0.1.0\n"), "{text}");
+    // Each profile on its line: lib name, package and version, how it is known.
+    for (lib, package, evidence) in [
+        (
+            "web",
+            "mixpanel-browser",
+            "verified by running it (conformance/)",
+        ),
+        ("node", "mixpanel", "verified by running it (conformance/)"),
+        (
+            "python",
+            "mixpanel",
+            "verified by running it (conformance/)",
+        ),
+        ("swift", "mixpanel-swift", "from source (read, not run)"),
+        ("android", "mixpanel-android", "from source (read, not run)"),
+        (
+            "react-native",
+            "mixpanel-react-native",
+            "from source (read, not run)",
+        ),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{lib} ")))
+            .unwrap_or_else(|| panic!("no line for {lib} in {text}"));
+        assert!(line.contains(package) && line.ends_with(evidence), "{line}");
+    }
+    // The pinned SDKs are the ones the conformance suite records.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance");
+    let lock = std::fs::read_to_string(dir.join("package-lock.json")).unwrap();
+    let version = |lib: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{lib} ")))
+            .and_then(|l| l.split(" — ").next())
+            .and_then(|l| l.split_whitespace().last())
+            .unwrap()
+            .to_string()
+    };
+    assert!(lock.contains(&format!(
+        "\"node_modules/mixpanel-browser\": {{\n      \"version\": \"{}\"",
+        version("web")
+    )));
+    assert!(lock.contains(&format!(
+        "\"node_modules/mixpanel\": {{\n      \"version\": \"{}\"",
+        version("node")
+    )));
+    let requirements = std::fs::read_to_string(dir.join("requirements.txt")).unwrap();
     assert!(
-        text.contains("web    mixpanel-browser 2.83.0 — verified by running it (conformance/)"),
-        "{text}"
+        requirements.contains(&format!("mixpanel=={} ", version("python"))),
+        "requirements.txt pins mixpanel=={}",
+        version("python")
     );
-    // The pinned SDK is the one the conformance suite records.
-    let lock = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/package-lock.json"),
-    )
-    .unwrap();
-    assert!(lock.contains("\"node_modules/mixpanel-browser\": {\n      \"version\": \"2.83.0\""));
 }

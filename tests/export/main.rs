@@ -1,5 +1,6 @@
 //! Issue 4: export formats and the clipboard strategy; the identity graph exports in `graph.rs`.
 
+mod code;
 #[path = "../common/mod.rs"]
 mod common;
 mod graph;

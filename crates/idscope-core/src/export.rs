@@ -65,7 +65,7 @@ impl Format {
             Format::CurlImport => "curl to /import with the NDJSON body",
             Format::CurlTrack => "curl to /track, form-encoded data=",
             Format::CurlEngage => "curl to /engage with the profile records",
-            Format::Js => "mixpanel-js calls that reproduce the SDK steps",
+            Format::Js => "each device's SDK calls, in its own language, that reproduce the steps",
             Format::Python => "mixpanel-python calls (server side)",
             Format::ResolvedJsonl => "each event with ingest and final id",
             Format::MappingCsv => "distinct_id,resolved_distinct_id",
@@ -441,7 +441,26 @@ pub fn export(run: &Run, scenario: &Scenario, opts: &Options) -> Result<Export, 
             }
             (s, profiles.len())
         }
-        Format::Js => js(run, scenario, span.steps.clone(), &header_and_token("//")),
+        Format::Js => {
+            // A scenario of Python servers only gets Python comments throughout.
+            let python_only = run.steps[span.steps.start - 1..span.steps.end - 1]
+                .iter()
+                .filter_map(|st| st.device.as_deref())
+                .map(|d| {
+                    scenario
+                        .devices
+                        .get(d)
+                        .map(|x| x.profile())
+                        .unwrap_or_default()
+                })
+                .fold(None, |all, p| match all {
+                    None => Some(p == crate::sdk::Profile::Python),
+                    Some(a) => Some(a && p == crate::sdk::Profile::Python),
+                })
+                .unwrap_or(false);
+            let cm = if python_only { "#" } else { "//" };
+            js(run, scenario, span.steps.clone(), &header_and_token(cm))
+        }
         Format::Python => python(
             run,
             scenario,
@@ -898,11 +917,30 @@ fn push_warning_comments(s: &mut String, comment: &str, warnings: &[String]) {
 /// The mixpanel-js calls of the steps in scope, each intent with a comment on its expansion.
 fn js(run: &Run, scenario: &Scenario, steps: Range<usize>, header: &str) -> (String, usize) {
     let mut s = String::from(header);
-    let _ = writeln!(
-        s,
-        "// Each device is its own browser: run its lines in that browser, in this order."
-    );
-    let _ = writeln!(s, "mixpanel.init({});", js_string(&scenario.token));
+    let profile_of = |device: &str| {
+        scenario
+            .devices
+            .get(device)
+            .map(|d| d.profile())
+            .unwrap_or_default()
+    };
+    let all_web = run.steps[steps.start - 1..steps.end - 1]
+        .iter()
+        .filter_map(|st| st.device.as_deref())
+        .all(|d| profile_of(d) == crate::sdk::Profile::MixpanelJs);
+    if all_web {
+        let _ = writeln!(
+            s,
+            "// Each device is its own browser: run its lines in that browser, in this order."
+        );
+        let _ = writeln!(s, "mixpanel.init({});", js_string(&scenario.token));
+    } else {
+        let cm = header.split_whitespace().next().unwrap_or("//");
+        let _ = writeln!(
+            s,
+            "{cm} Each device in its own SDK's language (see its header), in this order."
+        );
+    }
     let mut calls = 0;
     let mut last_device: Option<&str> = None;
     for step in &run.steps[steps.start - 1..steps.end - 1] {
@@ -917,33 +955,53 @@ fn js(run: &Run, scenario: &Scenario, steps: Range<usize>, header: &str) -> (Str
             continue;
         }
         let device = step.device.as_deref().unwrap_or("default");
+        let profile = profile_of(device);
         if last_device != Some(device) {
-            let _ = writeln!(s, "// ── device {} ──", one_line(device));
+            if all_web {
+                let _ = writeln!(s, "// ── device {} ──", one_line(device));
+            } else {
+                let _ = writeln!(
+                    s,
+                    "{} ── device {} · {} ({}) ──\n{}",
+                    profile.comment(),
+                    one_line(device),
+                    profile.label(),
+                    profile.language(),
+                    profile.init_text(&scenario.token)
+                );
+            }
             last_device = Some(device);
         }
+        let cm = profile.comment();
         let intent = crate::playbook::rule_for(&src.action);
         match intent {
             Some(rule) => {
                 let _ = writeln!(
                     s,
-                    "// step {}: {} — {rule} ({} playbook) expands to:",
+                    "{cm} step {}: {} — {rule} ({} playbook) expands to:",
                     step.number,
                     intent_text(&src.action),
                     run.config.playbook()
                 );
             }
             None => {
-                let _ = writeln!(s, "// step {}", step.number);
+                let _ = writeln!(s, "{cm} step {}", step.number);
             }
         }
         if let Some(note) = &step.note {
-            let _ = writeln!(s, "// {}", one_line(note));
+            let _ = writeln!(s, "{cm} {}", one_line(note));
         }
         if step.calls.is_empty() {
-            let _ = writeln!(s, "// (no SDK call)");
+            let _ = writeln!(s, "{cm} (no SDK call)");
         }
         for c in &step.calls {
-            let _ = writeln!(s, "mixpanel.{c};");
+            let _ = match profile {
+                crate::sdk::Profile::MixpanelJs => writeln!(s, "mixpanel.{c};"),
+                crate::sdk::Profile::Node | crate::sdk::Profile::ReactNative => {
+                    writeln!(s, "{c};")
+                }
+                _ => writeln!(s, "{c}"),
+            };
             calls += 1;
         }
     }

@@ -76,8 +76,8 @@ pub fn expand(action: &Action, playbook: Mode, device: Option<&dyn Device>) -> V
 /// The code keeps an anonymous id in a cookie (a UUID it generates) and the user who logged
 /// in; the session steps (`session.user_id = U`, a new anonymous id at logout) send nothing.
 /// - Simplified [DOCS-SIMPL "Server-side Identity Management"]: no distinct_id of its own
-///   (`""`, as the docs' Python example); `$device_id` = the cookie, and `$user_id` once
-///   logged in; logout generates a new anonymous id.
+///   (Python's positional one is `""`, as the docs' example); `$device_id` = the cookie, and
+///   `$user_id` once logged in; logout generates a new anonymous id.
 /// - Original [DOCS-ORIG, REF-IDENTIFY]: distinct_id = the cookie until login; at login an
 ///   `$identify` event with `$identified_id` = U and `$anon_id` = the cookie; then
 ///   distinct_id = U.
@@ -91,7 +91,6 @@ fn expand_server(action: &Action, playbook: Mode, device: &dyn Device) -> Option
     let event = |name: &str, mut properties: Map<String, Value>, user: Option<&str>| {
         match playbook {
             Mode::Simplified => {
-                properties.insert("distinct_id".into(), string(""));
                 properties.insert("$device_id".into(), string(&anon));
                 if let Some(u) = user {
                     properties.insert("$user_id".into(), string(u));
