@@ -330,3 +330,15 @@ fn schema_expect_keys_match_the_parser() {
         )
     );
 }
+
+#[test]
+fn schema_lists_every_sdk_profile_and_its_version() {
+    use idscope_core::model::Choice;
+    use idscope_core::sdk::Profile;
+    let s = schema();
+    let device = &def(&s, "device")["properties"];
+    let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
+    let versions: Vec<&str> = Profile::ALL.iter().map(|p| p.version()).collect();
+    assert_eq!(device["lib"]["enum"], serde_json::json!(names));
+    assert_eq!(device["lib_version"]["enum"], serde_json::json!(versions));
+}
