@@ -5,6 +5,7 @@
 use crate::model::{Choice, Endpoint, Mode};
 use crate::run::{EventRecord, Run};
 use crate::scenario::Scenario;
+use crate::sdk::mixpanel_python::{py_literal, py_string};
 use crate::text::csv_field;
 use serde_json::{json, Map, Value};
 use std::fmt::Write;
@@ -1193,48 +1194,6 @@ fn js_string(s: &str) -> String {
     compact(&Value::String(s.to_string()))
         .replace('\u{2028}', "\\u2028")
         .replace('\u{2029}', "\\u2029")
-}
-
-/// A Python string literal.
-fn py_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if crate::text::needs_escape(c) => {
-                let _ = write!(out, "\\U{:08x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A Python literal for a JSON value.
-fn py_literal(v: &Value) -> String {
-    match v {
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => py_string(s),
-        Value::Array(a) => format!(
-            "[{}]",
-            a.iter().map(py_literal).collect::<Vec<_>>().join(", ")
-        ),
-        Value::Object(o) => format!(
-            "{{{}}}",
-            o.iter()
-                .map(|(k, v)| format!("{}: {}", py_string(k), py_literal(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
 }
 
 /// Single-quotes a word for bash: nothing inside is expanded.

@@ -41,6 +41,7 @@ use super::server::{string, with, Library};
 use super::{Context, Profile, Request, SdkCall};
 use crate::model::Endpoint;
 use serde_json::{json, Map, Value};
+use std::fmt::Write as _;
 
 /// The PyPI package emulated.
 pub const PACKAGE: &str = "mixpanel";
@@ -166,36 +167,54 @@ impl Library for Python {
     }
 }
 
-/// A JSON value as a Python literal: `None`, `True`, `False`, strings in double quotes,
-/// dicts and lists spaced as Python prints them (`{"a": 1, "b": [True, None]}`).
+/// A Python string literal.
+pub fn py_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if crate::text::needs_escape(c) => {
+                let _ = write!(out, "\\U{:08x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A JSON value as a Python literal: `None`, `True`, `False`, strings in double quotes (control
+/// and invisible characters escaped), dicts and lists spaced as Python prints them.
 pub fn py_literal(v: &Value) -> String {
     match v {
         Value::Null => "None".into(),
         Value::Bool(true) => "True".into(),
         Value::Bool(false) => "False".into(),
         Value::Number(n) => n.to_string(),
-        // A JSON string literal is a valid Python one (its escapes are Python's too).
-        Value::String(_) => v.to_string(),
+        Value::String(s) => py_string(s),
         Value::Array(a) => format!(
             "[{}]",
             a.iter().map(py_literal).collect::<Vec<_>>().join(", ")
         ),
-        Value::Object(m) => format!("{{{}}}", py_items(m)),
+        Value::Object(o) => format!(
+            "{{{}}}",
+            o.iter()
+                .map(|(k, v)| format!("{}: {}", py_string(k), py_literal(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
-}
-
-fn py_items(m: &Map<String, Value>) -> String {
-    m.iter()
-        .map(|(k, v)| format!("{}: {}", string(k), py_literal(v)))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The call as Python code (`mp.track("alice", "Sign Up", {…})`), in the library's
 /// argument order: `track(distinct_id, event, properties)`, `import_data(api_key,
 /// distinct_id, event, timestamp, properties)`, `alias(alias_id, original)`.
 pub fn call_text(call: &SdkCall) -> String {
-    let s = |v: &str| string(v).to_string();
+    let s = |v: &str| py_string(v);
     // The positional distinct_id (and timestamp) out of the properties.
     let split = |p: &Map<String, Value>, keys: &[&str]| {
         let mut rest = p.clone();
