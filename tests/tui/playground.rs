@@ -1649,3 +1649,36 @@ fn idscope_new_without_a_terminal_says_so_and_exits_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("needs a terminal"), "{err}");
 }
+
+#[test]
+fn adding_a_call_the_devices_sdk_lacks_is_refused_in_the_prompt() {
+    // A Node server has no identify(): the step would make a file that cannot load.
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/21-server-side-recipe-node.json"),
+    )
+    .unwrap();
+    let mut app = App::from_scenario(idscope_core::scenario::parse(&text, "21.json").unwrap());
+    let steps = app.total_steps();
+    ch(&mut app, 'a');
+    ch(&mut app, 'i'); // identify
+    ch(&mut app, '1'); // the device: api (node)
+    let Some(Prompt::Add(p)) = &app.playground.prompt else {
+        panic!("the prompt stays open")
+    };
+    let error = p.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("device api runs mixpanel 0.24.0 has no `identify`"),
+        "{error}"
+    );
+    assert_eq!(app.total_steps(), steps, "nothing was added");
+    // A call the server has is added.
+    press(&mut app, key(KeyCode::Esc));
+    press(&mut app, key(KeyCode::Esc));
+    ch(&mut app, 'a');
+    ch(&mut app, 't'); // track
+    ch(&mut app, '1');
+    typ(&mut app, "Invoice Paid");
+    enter(&mut app);
+    assert_eq!(app.total_steps(), steps + 1);
+}

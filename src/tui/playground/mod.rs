@@ -879,7 +879,7 @@ fn after_kind(app: &mut App, mut p: AddPrompt) -> Vec<Effect> {
 
 fn after_device(app: &mut App, mut p: AddPrompt) -> Vec<Effect> {
     let (_, kind, needs_text) = KINDS[p.kind];
-    if let Some(problem) = tick_problem(app, &p) {
+    if let Some(problem) = tick_problem(app, &p).or_else(|| sdk_problem(app, &p)) {
         p.error = Some(problem);
         p.stage = AddStage::Device;
         p.text.clear();
@@ -1263,6 +1263,26 @@ pub fn edit_target(step: &Step, k: usize) -> Result<EditTarget, String> {
 /// Editing a step's device (or making it a send, which has none) must keep `same_tick`
 /// steps valid: a step in the same tick as the one before stays on its device, and so does
 /// the step before one that continues its tick.
+/// A call the chosen device's SDK lacks (`identify` on a Node server): said in the prompt, so
+/// the scenario never holds a step its file could not load.
+fn sdk_problem(app: &App, p: &AddPrompt) -> Option<String> {
+    let (_, kind, _) = KINDS[p.kind];
+    let step = make_step(kind, p.device.clone(), "x");
+    let (StepAction::Sdk(call), Some(device)) = (&step.action, &step.device) else {
+        return None;
+    };
+    let profile = app
+        .scenario
+        .devices
+        .get(device)
+        .map(|d| d.profile())
+        .unwrap_or_default();
+    profile
+        .accepts(call)
+        .err()
+        .map(|why| format!("device {} runs {why}", idscope_core::text::visible(device)))
+}
+
 fn tick_problem(app: &App, p: &AddPrompt) -> Option<String> {
     let t = p.edit.as_ref()?;
     let k = t.step;
