@@ -8,6 +8,10 @@ use idscope_core::scenario::parse;
 use std::process::Command;
 
 fn code(file: &str, mode: Mode) -> String {
+    code_as(file, mode, Format::Js)
+}
+
+fn code_as(file: &str, mode: Mode, format: Format) -> String {
     let text = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("scenarios")
@@ -16,7 +20,7 @@ fn code(file: &str, mode: Mode) -> String {
     .unwrap();
     let scenario = parse(&text, file).unwrap();
     let run = Run::new(&scenario, RunConfig::new(mode));
-    export(&run, &scenario, &Options::new(Format::Js, Scope::All))
+    export(&run, &scenario, &Options::new(format, Scope::All))
         .unwrap()
         .text
 }
@@ -59,5 +63,17 @@ fn sdk_py_the_js_export_of_a_python_server_is_python_that_parses() {
             "py",
         )
         .unwrap_or_else(|e| panic!("{mode}: {e}\n{py}"));
+    }
+}
+
+#[test]
+fn sdk_py_the_python_export_of_a_python_server_is_its_own_calls() {
+    for mode in Mode::ALL {
+        let file = "22-python-backend-simplified-recipe-on-original.json";
+        assert_eq!(
+            code_as(file, mode, Format::Python),
+            code(file, mode),
+            "{mode}"
+        );
     }
 }

@@ -442,25 +442,14 @@ pub fn export(run: &Run, scenario: &Scenario, opts: &Options) -> Result<Export, 
             }
             (s, profiles.len())
         }
-        Format::Js => {
-            // A scenario of Python servers only gets Python comments throughout.
-            let python_only = run.steps[span.steps.start - 1..span.steps.end - 1]
-                .iter()
-                .filter_map(|st| st.device.as_deref())
-                .map(|d| {
-                    scenario
-                        .devices
-                        .get(d)
-                        .map(|x| x.profile())
-                        .unwrap_or_default()
-                })
-                .fold(None, |all, p| match all {
-                    None => Some(p == crate::sdk::Profile::Python),
-                    Some(a) => Some(a && p == crate::sdk::Profile::Python),
-                })
-                .unwrap_or(false);
-            let cm = if python_only { "#" } else { "//" };
-            js(run, scenario, span.steps.clone(), &header_and_token(cm))
+        Format::Js if python_only(run, scenario, &span) => {
+            js(run, scenario, span.steps.clone(), &header_and_token("#"))
+        }
+        Format::Js => js(run, scenario, span.steps.clone(), &header_and_token("//")),
+        // A Python server's own calls, as its code makes them (the steps' call text); from
+        // any other SDK, the payloads replayed through mixpanel-python.
+        Format::Python if python_only(run, scenario, &span) => {
+            js(run, scenario, span.steps.clone(), &header_and_token("#"))
         }
         Format::Python => python(
             run,
@@ -1007,6 +996,24 @@ fn js(run: &Run, scenario: &Scenario, steps: Range<usize>, header: &str) -> (Str
         }
     }
     (s, calls)
+}
+
+/// Whether every device making a call in the span is a Python server (its code exports as
+/// Python throughout).
+fn python_only(run: &Run, scenario: &Scenario, span: &Span) -> bool {
+    let mut devices = run.steps[span.steps.start - 1..span.steps.end - 1]
+        .iter()
+        .filter_map(|st| st.device.as_deref())
+        .peekable();
+    devices.peek().is_some()
+        && devices.all(|d| {
+            scenario
+                .devices
+                .get(d)
+                .map(|x| x.profile())
+                .unwrap_or_default()
+                == crate::sdk::Profile::Python
+        })
 }
 
 fn intent_text(a: &crate::scenario::Action) -> String {
