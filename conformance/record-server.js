@@ -24,7 +24,6 @@ const VENV = path.join(ROOT, '.venv');
 const VENV_PY = path.join(VENV, 'bin', 'python');
 const REQUIREMENTS = path.join(ROOT, 'requirements.txt');
 const STAMP = path.join(VENV, '.requirements.sha256');
-const JOBS = Math.max(1, parseInt(process.env.CONFORMANCE_JOBS, 10) || 2);
 
 const CALLS = {
     node: ['track', 'track_batch', 'import', 'import_batch', 'alias', 'people.set', 'people.set_once',
@@ -36,27 +35,14 @@ const PYTHON_CONFIG_KEYS = ['consumer', 'max_size', 'api_host', 'credentials'];
 const NODE_CONFIG_KEYS = ['host', 'protocol', 'path', 'secret', 'key', 'credentials', 'geolocate', 'verbose',
     'test', 'debug', 'keepAlive'];
 
-class ScriptError extends Error {}
-
-function isObject(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
+const { JOBS, isObject, readScript, scriptFiles, pool, writeRecordings, finish, run } = require('./lib/recorder');
 
 function validate(file) {
-    const base = path.basename(file, '.json');
-    const fail = function (where, msg) { throw new ScriptError(path.relative(process.cwd(), file) + ': ' + where + ': ' + msg); };
-    let s;
-    try {
-        s = JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch (e) {
-        fail('file', e.message);
-    }
-    if (!isObject(s)) { fail('file', 'top level must be an object'); }
+    const { s, fail } = readScript(file);
     Object.keys(s).forEach(function (k) {
         if (['name', 'lib', 'token', 'start', 'config', 'steps'].indexOf(k) < 0) { fail('file', 'unknown key ' + JSON.stringify(k)); }
     });
-    if (s.name !== base) { fail('name', 'must equal the file name without .json ("' + base + '"), got ' + JSON.stringify(s.name)); }
     if (!(s.lib in CALLS)) { fail('lib', 'must be "node" or "python"'); }
-    if (typeof s.token !== 'string' || !s.token) { fail('token', 'must be a non-empty string'); }
-    if (typeof s.start !== 'number' || !isFinite(s.start)) { fail('start', 'must be Unix seconds (number)'); }
     if (s.config !== undefined) {
         if (!isObject(s.config)) { fail('config', 'must be an object'); }
         const allowed = s.lib === 'node' ? NODE_CONFIG_KEYS : PYTHON_CONFIG_KEYS;
@@ -133,12 +119,7 @@ function runScript(entry) {
 }
 
 async function main() {
-    const args = process.argv.slice(2);
-    const all = args.length === 0;
-    const files = all
-        ? fs.readdirSync(SCRIPTS).filter(function (f) { return f.endsWith('.json'); }).sort().map(function (f) { return path.join(SCRIPTS, f); })
-        : args.map(function (f) { return path.resolve(f); });
-    if (!files.length) { throw new ScriptError('no scripts found in ' + SCRIPTS); }
+    const { files, all } = scriptFiles(SCRIPTS, process.argv.slice(2));
     const scripts = files.map(function (f) { return { file: f, script: validate(f) }; });
 
     if (scripts.some(function (e) { return e.script.lib === 'node'; })) {
@@ -152,42 +133,22 @@ async function main() {
 
     const t0 = Date.now();
     const failures = [];
-    let next = 0;
-    async function worker() {
-        while (next < scripts.length) {
-            const entry = scripts[next++];
-            const r = await runScript(entry);
-            if (r.ok) {
-                entry.text = r.text;
-            } else {
-                failures.push(path.relative(process.cwd(), entry.file) + ': ' + r.error);
-            }
+    await pool(scripts, async function (entry) {
+        const r = await runScript(entry);
+        if (r.ok) {
+            entry.text = r.text;
+        } else {
+            failures.push(path.relative(process.cwd(), entry.file) + ': ' + r.error);
         }
-    }
-    await Promise.all(Array.from({ length: Math.min(JOBS, scripts.length) }, worker));
-
-    fs.mkdirSync(RECORDED, { recursive: true });
-    let written = 0;
-    scripts.forEach(function (entry) {
-        if (entry.text === undefined) { return; }
-        fs.writeFileSync(path.join(RECORDED, path.basename(entry.file)), entry.text);
-        written++;
     });
-    if (all) { // a deleted script must not leave a stale recording behind
-        const names = new Set(scripts.map(function (e) { return path.basename(e.file); }));
-        fs.readdirSync(RECORDED).forEach(function (f) {
-            if (f.endsWith('.json') && !names.has(f)) { fs.unlinkSync(path.join(RECORDED, f)); }
-        });
-    }
+
+    const outputs = scripts.filter(function (e) { return e.text !== undefined; }).map(function (e) {
+        return [path.basename(e.file), e.text];
+    });
+    const written = writeRecordings(RECORDED, outputs, scripts.map(function (e) { return path.basename(e.file); }), all);
     console.log('recorded ' + written + '/' + scripts.length + ' server scripts (' + JOBS + ' at a time) in ' +
         ((Date.now() - t0) / 1000).toFixed(1) + 's');
-    if (failures.length) {
-        failures.forEach(function (f) { console.error('FAILED ' + f); });
-        process.exitCode = 1;
-    }
+    finish(failures);
 }
 
-main().catch(function (e) {
-    console.error(e instanceof ScriptError ? 'invalid script: ' + e.message : (e && e.stack || e));
-    process.exitCode = 1;
-});
+run(main);

@@ -18,32 +18,18 @@ const ROOT = __dirname;
 const SCRIPTS = path.join(ROOT, 'scripts');
 const RECORDED = path.join(ROOT, 'recorded');
 const DEVICE_JS = path.join(ROOT, 'lib', 'device.js');
-const JOBS = Math.max(1, parseInt(process.env.CONFORMANCE_JOBS, 10) || 2);
 const SDK_VERSION = require('mixpanel-browser/package.json').version;
 const JSDOM_VERSION = require('jsdom/package.json').version;
 
 const CALLS = ['track', 'identify', 'alias', 'reset', 'register', 'register_once', 'unregister',
     'people.set', 'people.set_once', 'track_pageview', 'opt_out_tracking', 'opt_in_tracking'];
 
-class ScriptError extends Error {}
-
-function isObject(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
+const { JOBS, isObject, readScript, scriptFiles, pool, writeRecordings, finish, run } = require('./lib/recorder');
 
 // Reject anything outside the contract up front, naming the script and step, so a
 // typo never turns into a silently different recording.
 function validate(file) {
-    const base = path.basename(file, '.json');
-    const fail = function (where, msg) { throw new ScriptError(path.relative(process.cwd(), file) + ': ' + where + ': ' + msg); };
-    let s;
-    try {
-        s = JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch (e) {
-        fail('file', e.message);
-    }
-    if (!isObject(s)) { fail('file', 'top level must be an object'); }
-    if (s.name !== base) { fail('name', 'must equal the file name without .json ("' + base + '"), got ' + JSON.stringify(s.name)); }
-    if (typeof s.token !== 'string' || !s.token) { fail('token', 'must be a non-empty string'); }
-    if (typeof s.start !== 'number' || !isFinite(s.start)) { fail('start', 'must be Unix seconds (number)'); }
+    const { s, fail } = readScript(file);
     if (s.config !== undefined && !isObject(s.config)) { fail('config', 'must be an object'); }
     if (!isObject(s.devices) || !Object.keys(s.devices).length) { fail('devices', 'must be a non-empty object'); }
     Object.keys(s.devices).forEach(function (name) {
@@ -124,13 +110,7 @@ function buildRecording(s, results) {
 }
 
 async function main() {
-    const args = process.argv.slice(2);
-    const all = args.length === 0;
-    const files = all
-        ? fs.readdirSync(SCRIPTS).filter(function (f) { return f.endsWith('.json'); }).sort().map(function (f) { return path.join(SCRIPTS, f); })
-        : args.map(function (f) { return path.resolve(f); });
-    if (!files.length) { throw new ScriptError('no scripts found in ' + SCRIPTS); }
-
+    const { files, all } = scriptFiles(SCRIPTS, process.argv.slice(2));
     const scripts = files.map(function (f) { return { file: f, script: validate(f) }; });
     const jobs = [];
     scripts.forEach(function (entry) {
@@ -140,44 +120,23 @@ async function main() {
 
     const t0 = Date.now();
     const failures = [];
-    let next = 0;
-    async function worker() {
-        while (next < jobs.length) {
-            const job = jobs[next++];
-            const r = await runDevice(job.entry.file, job.device);
-            if (r.ok) {
-                job.entry.results[job.device] = r;
-            } else {
-                job.entry.failed = true;
-                failures.push(path.relative(process.cwd(), job.entry.file) + ' [device ' + job.device + ']: ' + r.error);
-            }
+    await pool(jobs, async function (job) {
+        const r = await runDevice(job.entry.file, job.device);
+        if (r.ok) {
+            job.entry.results[job.device] = r;
+        } else {
+            job.entry.failed = true;
+            failures.push(path.relative(process.cwd(), job.entry.file) + ' [device ' + job.device + ']: ' + r.error);
         }
-    }
-    await Promise.all(Array.from({ length: Math.min(JOBS, jobs.length) }, worker));
-
-    fs.mkdirSync(RECORDED, { recursive: true });
-    let written = 0;
-    scripts.forEach(function (entry) {
-        if (entry.failed) { return; }
-        const out = path.join(RECORDED, path.basename(entry.file));
-        fs.writeFileSync(out, JSON.stringify(buildRecording(entry.script, entry.results), null, 2) + '\n');
-        written++;
     });
-    if (all) { // a deleted script must not leave a stale recording behind
-        const names = new Set(scripts.map(function (e) { return path.basename(e.file); }));
-        fs.readdirSync(RECORDED).forEach(function (f) {
-            if (f.endsWith('.json') && !names.has(f)) { fs.unlinkSync(path.join(RECORDED, f)); }
-        });
-    }
+
+    const outputs = scripts.filter(function (e) { return !e.failed; }).map(function (entry) {
+        return [path.basename(entry.file), JSON.stringify(buildRecording(entry.script, entry.results), null, 2) + '\n'];
+    });
+    const written = writeRecordings(RECORDED, outputs, scripts.map(function (e) { return path.basename(e.file); }), all);
     console.log('recorded ' + written + '/' + scripts.length + ' scripts (' + jobs.length + ' devices, ' +
         JOBS + ' at a time) in ' + ((Date.now() - t0) / 1000).toFixed(1) + 's');
-    if (failures.length) {
-        failures.forEach(function (f) { console.error('FAILED ' + f); });
-        process.exitCode = 1;
-    }
+    finish(failures);
 }
 
-main().catch(function (e) {
-    console.error(e instanceof ScriptError ? 'invalid script: ' + e.message : (e && e.stack || e));
-    process.exitCode = 1;
-});
+run(main);

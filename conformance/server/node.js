@@ -25,30 +25,7 @@ const script = JSON.parse(fs.readFileSync(scriptPath, 'utf8'));
 
 // The library (0.24.0) draws no randomness on the tracking path (it adds no $insert_id);
 // Math.random and crypto.randomUUID are seeded anyway so nothing can differ between runs.
-function prng(seedText) { // sfc32, as lib/device.js
-    let h = 1779033703 ^ seedText.length;
-    for (let i = 0; i < seedText.length; i++) {
-        h = Math.imul(h ^ seedText.charCodeAt(i), 3432918353);
-        h = (h << 13) | (h >>> 19);
-    }
-    const mix = function () {
-        h = Math.imul(h ^ (h >>> 16), 2246822507);
-        h = Math.imul(h ^ (h >>> 13), 3266489909);
-        return (h ^= h >>> 16) >>> 0;
-    };
-    let a = mix(), b = mix(), c = mix(), d = mix();
-    return function u32() {
-        a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
-        let t = (a + b) | 0;
-        a = b ^ (b >>> 9);
-        b = (c + (c << 3)) | 0;
-        c = (c << 21) | (c >>> 11);
-        d = (d + 1) | 0;
-        t = (t + d) | 0;
-        c = (c + t) | 0;
-        return t >>> 0;
-    };
-}
+const { prng } = require('../lib/prng');
 const randomU32 = prng(ENV.seed + '/node/Math.random');
 const cryptoU32 = prng(ENV.seed + '/node/crypto');
 Math.random = function () { return (randomU32() * 2097152 + (randomU32() >>> 11)) / 9007199254740992; };
