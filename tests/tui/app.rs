@@ -559,3 +559,20 @@ proptest! {
         t.draw(|f| f.render_widget(&app, f.area())).unwrap();
     }
 }
+
+#[test]
+fn help_says_how_to_suspend_and_where_the_monochrome_theme_is_set() {
+    let app = app();
+    let text: String = idscope::tui::views::help::lines(&app, 200)
+        .iter()
+        .map(|l| l.to_string() + "\n")
+        .collect();
+    assert!(
+        text.contains("Ctrl-Z suspends to the shell (fg brings the screen back)."),
+        "{text}"
+    );
+    assert!(
+        text.contains("theme = \"mono\" in the settings file"),
+        "{text}"
+    );
+}

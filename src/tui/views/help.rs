@@ -44,7 +44,11 @@ fn unwrapped(app: &App) -> Vec<Line<'static>> {
         t.label,
     ));
     out.push(Line::styled(
-        "NO_COLOR=1 gives a monochrome theme.",
+        "Ctrl-Z suspends to the shell (fg brings the screen back).",
+        t.label,
+    ));
+    out.push(Line::styled(
+        "NO_COLOR=1, or theme = \"mono\" in the settings file (idscope config), gives a monochrome theme.",
         t.label,
     ));
     out.push(Line::raw(""));
