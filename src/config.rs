@@ -282,7 +282,7 @@ impl Settings {
             };
             let _ = writeln!(s, "{entry:<36} # {origin}{note}");
         };
-        let quoted = |v: &str| format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""));
+        let quoted = |v: &str| toml_string(v);
         line(
             "mode",
             self.mode.value.map(|m| quoted(m.name())),
@@ -344,6 +344,29 @@ impl Settings {
         );
         s
     }
+}
+
+/// A TOML basic string: quotes and backslashes escaped, and every control or invisible
+/// character as `\uXXXX`, so the output reads back as the same value and no byte of it can
+/// drive a terminal.
+fn toml_string(v: &str) -> String {
+    let mut out = String::from("\"");
+    for c in v.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() || idscope_core::text::needs_escape(c) => {
+                if (c as u32) <= 0xFFFF {
+                    out.push_str(&format!("\\u{:04X}", c as u32));
+                } else {
+                    out.push_str(&format!("\\U{:08X}", c as u32));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The `--clipboard` spelling of a setting.
@@ -448,6 +471,23 @@ mod tests {
             Some(PathBuf::from("/e.toml"))
         );
         assert_eq!(path_from(env(&[])), None);
+    }
+
+    #[test]
+    fn describe_escapes_control_characters_and_still_reads_back() {
+        let mut s = parse("").unwrap();
+        s.clipboard.flag(
+            "--clipboard",
+            Some(Clipboard::Command(vec!["xclip\u{1b}[31m\u{202e}".into()])),
+        );
+        let text = s.describe();
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{text}"
+        );
+        assert!(text.contains("xclip\\u001B[31m\\u202E"), "{text}");
+        let again = parse(&text).unwrap();
+        assert_eq!(again.clipboard.value, s.clipboard.value);
     }
 
     #[test]

@@ -40,8 +40,11 @@ struct Cli {
 #[command(next_help_heading = "Explorer")]
 struct UiArgs {
     /// Capture the mouse (wheel scrolls, click selects).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, overrides_with = "no_mouse")]
     mouse: bool,
+    /// Leave the mouse to the terminal (its own text selection), whatever the settings say.
+    #[arg(long, global = true, overrides_with = "mouse")]
+    no_mouse: bool,
     /// Where copies go: auto, osc52, tmux, none, or command:<program and args> [default: auto].
     #[arg(long, global = true, value_parser = parse_clipboard)]
     clipboard: Option<Setting>,
@@ -142,13 +145,29 @@ pub fn main() -> i32 {
         );
         return EXIT_INVALID;
     }
-    let settings = match Settings::load() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {}", idscope_core::text::visible(&e));
-            return EXIT_INVALID;
+    // Commands that take nothing from the settings work even when the file is broken.
+    let uses_settings = !matches!(
+        cli.command,
+        Some(
+            Command::Completions { .. }
+                | Command::Man { .. }
+                | Command::Schema
+                | Command::Validate { .. }
+                | Command::Gen(_)
+        )
+    );
+    let settings = if uses_settings {
+        match Settings::load() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {}", idscope_core::text::visible(&e));
+                return EXIT_INVALID;
+            }
         }
+    } else {
+        Settings::defaults(None)
     };
+    ignored_flags_note(&cli.command, &cli.ui, &cli.knobs);
     let ctx = Context {
         knobs: cli.knobs,
         settings,
@@ -171,10 +190,71 @@ pub fn main() -> i32 {
     }
 }
 
+/// Global flags are accepted everywhere, but say so where one changes nothing (`gen
+/// --max-cluster 3`), rather than ignore it silently.
+fn ignored_flags_note(command: &Option<Command>, ui: &UiArgs, knobs: &KnobArgs) {
+    let Some(command) = command else { return };
+    let name = command_name(command);
+    let resolves = matches!(
+        command,
+        Command::Run(_)
+            | Command::Check { .. }
+            | Command::Export(_)
+            | Command::Resolve(_)
+            | Command::Diff(_)
+            | Command::ExportUser(_)
+            | Command::New
+            | Command::Config
+    );
+    let given = knobs.given();
+    if !resolves && !given.is_empty() {
+        eprintln!("note: {given} changes nothing for `{name}`: it runs no resolver");
+    }
+    let explores = matches!(command, Command::New | Command::Config);
+    let mut flags = Vec::new();
+    if ui.mouse {
+        flags.push("--mouse");
+    }
+    if ui.no_mouse {
+        flags.push("--no-mouse");
+    }
+    if ui.clipboard.is_some() {
+        flags.push("--clipboard");
+    }
+    if !explores && !flags.is_empty() {
+        eprintln!(
+            "note: {} changes nothing for `{name}`: only the explorer uses it",
+            flags.join(" ")
+        );
+    }
+}
+
+/// The command as typed.
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Run(_) => "run",
+        Command::Check { .. } => "check",
+        Command::Export(_) => "export",
+        Command::Resolve(_) => "resolve",
+        Command::Diff(_) => "diff",
+        Command::Gen(_) => "gen",
+        Command::ExportUser(_) => "export-user",
+        Command::New => "new",
+        Command::Schema => "schema",
+        Command::Validate { .. } => "validate",
+        Command::Config => "config",
+        Command::Completions { .. } => "completions",
+        Command::Man { .. } => "man",
+    }
+}
+
 /// The settings with the flags given put over them.
 fn effective(ui: UiArgs, mut settings: Settings) -> Settings {
     settings.clipboard.flag("--clipboard", ui.clipboard);
     settings.mouse.flag("--mouse", ui.mouse.then_some(true));
+    settings
+        .mouse
+        .flag("--no-mouse", ui.no_mouse.then_some(false));
     settings
 }
 

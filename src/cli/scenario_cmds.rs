@@ -74,9 +74,8 @@ fn parse_when(s: &str) -> Result<i64, String> {
     if let Ok(n) = s.parse::<i64>() {
         return Ok(n);
     }
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .map(|t| t.unix_timestamp())
-        .map_err(|_| "expected now, unix seconds or RFC 3339 (2026-11-30T12:00:00Z)".to_string())
+    idscope_core::scenario::parse_start(s)
+        .ok_or_else(|| "expected now, unix seconds or RFC 3339 (2026-11-30T12:00:00Z)".to_string())
 }
 
 fn now_seconds() -> i64 {
@@ -190,6 +189,7 @@ pub fn export(args: ExportArgs, ctx: &Context) -> i32 {
         now: Some(now_seconds() as f64),
         drop_refused: args.drop_refused,
         token_note: true,
+        token_variable: Some(ctx.settings.token_variable.value.clone()),
     };
     let export = match idscope_core::export::export(&run, &scenario, &opts) {
         Ok(x) => x,

@@ -81,8 +81,32 @@ fn check_takes_knobs_and_they_override_every_run() {
     let file = scenario("02-returning-user-second-device.json");
     let (code, out, _) = idscope(&["check", &file, "--max-cluster", "500"], None);
     assert_eq!(code, 0, "{out}");
+    // Accepted where it changes nothing, and said.
     let (code, out, err) = idscope(&["validate", &scenarios(), "--identify-links"], None);
     assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("note: --identify-links changes nothing for `validate`: it runs no resolver"),
+        "{err}"
+    );
+    let (_, _, err) = idscope(
+        &[
+            "export-user",
+            "x.jsonl",
+            "--id",
+            "a",
+            "--mode",
+            "original",
+            "--clipboard",
+            "none",
+        ],
+        None,
+    );
+    assert!(
+        err.contains(
+            "note: --clipboard changes nothing for `export-user`: only the explorer uses it"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -187,12 +211,22 @@ fn a_bad_settings_file_is_refused_with_its_name_line_and_column() {
         err.contains("config.toml: line 2, column 9: `theme` must be auto, color or mono"),
         "{err}"
     );
-    let (code, _, err) = with_settings("config-typo", "moed = \"original\"\n", &["schema"], &[]);
+    let (code, _, err) = with_settings(
+        "config-typo",
+        "moed = \"original\"\n",
+        &["check", &scenarios()],
+        &[],
+    );
     assert_eq!(code, 2);
     assert!(
         err.contains("line 1, column 1") && err.contains("moed"),
         "{err}"
     );
+    // Commands that take nothing from the settings still work.
+    for args in [&["schema"][..], &["completions", "bash"], &["man"]] {
+        let (code, _, err) = with_settings("config-typo-ok", "moed = 1\n", args, &[]);
+        assert_eq!(code, 0, "{args:?}: {err}");
+    }
 }
 
 #[test]
@@ -383,4 +417,47 @@ fn s_ignore_drop_refused_leaves_out_the_identity_events_and_says_how_many() {
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains("\"$identify\""), "{out}");
     assert!(err.contains("--drop-refused left out 1"), "{err}");
+}
+
+#[test]
+fn no_mouse_beats_the_settings_files_mouse() {
+    let (_, out, _) = with_settings("no-mouse", "mouse = true\n", &["config"], &[]);
+    assert!(
+        out.contains("mouse = true") && out.contains("# the file, line 1"),
+        "{out}"
+    );
+    let (_, out, _) = with_settings(
+        "no-mouse-flag",
+        "mouse = true\n",
+        &["config", "--no-mouse"],
+        &[],
+    );
+    let line = out.lines().find(|l| l.starts_with("mouse =")).unwrap();
+    assert!(
+        line.starts_with("mouse = false") && line.contains("# the flag --no-mouse"),
+        "{line}"
+    );
+}
+
+#[test]
+fn the_placeholder_note_names_the_settings_token_variable() {
+    let file = scenario("01-signup-one-device.json");
+    let args = [
+        "export",
+        &file,
+        "--mode",
+        "simplified",
+        "--format",
+        "curl-track",
+    ];
+    let (_, out, _) = with_settings(
+        "token-note",
+        "token_variable = \"ACME_MP_TOKEN\"\n",
+        &args,
+        &[],
+    );
+    assert!(
+        out.contains("demo-token — a placeholder: --token TOKEN or $ACME_MP_TOKEN puts"),
+        "{out}"
+    );
 }

@@ -26,7 +26,10 @@ fn code_as(file: &str, mode: Mode, format: Format) -> String {
 }
 
 fn parses(program: &str, args: &[&str], source: &str, ext: &str) -> Result<(), String> {
-    let file = crate::common::temp_dir("code-export").join(format!("snippet.{ext}"));
+    // One file per snippet: the tests run in parallel.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let file = crate::common::temp_dir("code-export").join(format!("snippet-{n}.{ext}"));
     std::fs::write(&file, source).unwrap();
     let out = Command::new(program)
         .args(args)
@@ -76,4 +79,92 @@ fn sdk_py_the_python_export_of_a_python_server_is_its_own_calls() {
             "{mode}"
         );
     }
+}
+
+/// The export of an in-memory scenario.
+fn code_of(text: &str, mode: Mode, format: Format) -> String {
+    let scenario = parse(text, "t.json").unwrap();
+    let run = Run::new(&scenario, RunConfig::new(mode));
+    export(&run, &scenario, &Options::new(format, Scope::All))
+        .unwrap()
+        .text
+}
+
+#[test]
+fn sdk_node_two_servers_taking_turns_are_each_created_once() {
+    let text = serde_json::json!({
+        "name": "two servers",
+        "devices": { "api": { "lib": "node" }, "worker": { "lib": "node" } },
+        "steps": [
+            { "device": "api", "visit": "Home" },
+            { "device": "worker", "track": "Job Done", "properties": { "distinct_id": "alice" } },
+            { "device": "api", "signup": "alice" },
+        ]
+    })
+    .to_string();
+    for mode in Mode::ALL {
+        let js = code_of(&text, mode, Format::Js);
+        assert_eq!(js.matches("require(\"mixpanel\")").count(), 2, "{js}");
+        assert_eq!(js.matches("── device api").count(), 2, "{js}");
+        parses("node", &["--check"], &js, "js").unwrap_or_else(|e| panic!("{mode}: {e}\n{js}"));
+    }
+}
+
+#[test]
+fn sdk_py_the_python_export_runs_against_a_stub_library() {
+    // A stand-in for the PyPI package: the snippet must run as pasted (imports included).
+    let dir = crate::common::temp_dir("py-stub");
+    std::fs::write(
+        dir.join("mixpanel.py"),
+        "class ServiceAccountCredentials:\n    def __init__(self, *a): pass\n\
+         class Mixpanel:\n    def __init__(self, *a, **k): pass\n    def __getattr__(self, name):\n        return lambda *a, **k: None\n",
+    )
+    .unwrap();
+    for mode in Mode::ALL {
+        let py = code("22-python-backend-simplified-recipe-on-original.json", mode);
+        let file = dir.join(format!("snippet-{mode}.py"));
+        // The code's session is the app's own: the snippet gets a dict for it.
+        std::fs::write(&file, format!("session = {{}}\n{py}")).unwrap();
+        let out = Command::new("python3")
+            .arg(&file)
+            .env("PYTHONPATH", &dir)
+            .env("MIXPANEL_SERVICE_ACCOUNT", "u")
+            .env("MIXPANEL_SECRET", "s")
+            .env("MIXPANEL_PROJECT_ID", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{mode}: {}\n{py}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // With a logout (a new anonymous id from uuid), too.
+    let text = serde_json::json!({
+        "name": "logout",
+        "devices": { "api": { "lib": "python" } },
+        "steps": [
+            { "device": "api", "signup": "alice" },
+            { "device": "api", "logout": true },
+            { "device": "api", "visit": "Home" },
+        ]
+    })
+    .to_string();
+    let py = code_of(&text, Mode::Simplified, Format::Python);
+    assert!(py.contains("uuid.uuid4()"), "{py}");
+    let file = dir.join("logout.py");
+    std::fs::write(&file, format!("session = {{}}\n{py}")).unwrap();
+    let out = Command::new("python3")
+        .arg(&file)
+        .env("PYTHONPATH", &dir)
+        .env("MIXPANEL_SERVICE_ACCOUNT", "u")
+        .env("MIXPANEL_SECRET", "s")
+        .env("MIXPANEL_PROJECT_ID", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{py}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

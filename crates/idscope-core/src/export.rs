@@ -219,6 +219,9 @@ pub struct Options {
     /// [`crate::scenario::DEFAULT_TOKEN`] that it is a placeholder; with it, `curl-track`
     /// and `curl-engage` warn about payloads carrying another token (a `send` step's own).
     pub token_note: bool,
+    /// The environment variable the token note names (`token_variable` in the settings);
+    /// `MIXPANEL_TOKEN` when None.
+    pub token_variable: Option<String>,
 }
 
 impl Options {
@@ -231,6 +234,7 @@ impl Options {
             now: None,
             drop_refused: false,
             token_note: false,
+            token_variable: None,
         }
     }
 }
@@ -331,7 +335,11 @@ pub fn export(run: &Run, scenario: &Scenario, opts: &Options) -> Result<Export, 
     let header_and_token = |comment: &str| -> String {
         let mut h = header(comment);
         if opts.token_note {
-            h.push_str(&token_line(comment, &scenario.token));
+            h.push_str(&token_line(
+                comment,
+                &scenario.token,
+                opts.token_variable.as_deref().unwrap_or("MIXPANEL_TOKEN"),
+            ));
         }
         h
     };
@@ -490,7 +498,15 @@ pub fn export(run: &Run, scenario: &Scenario, opts: &Options) -> Result<Export, 
         }
     };
     if opts.drop_refused {
-        if let Some(why) = drop_refused_has_no_effect(opts.format) {
+        let code = matches!(opts.format, Format::Js | Format::Python)
+            && (python_only(run, scenario, &span) || opts.format == Format::Js);
+        let own_calls = "it writes the calls the steps make, in each SDK's language; the SDKs build the payloads";
+        let why = if code {
+            Some(own_calls)
+        } else {
+            drop_refused_has_no_effect(opts.format)
+        };
+        if let Some(why) = why {
             warnings.push(format!(
                 "--drop-refused has no effect on {}: {why}",
                 opts.format.as_str()
@@ -512,7 +528,7 @@ fn drop_refused_has_no_effect(format: Format) -> Option<&'static str> {
         Format::Python => Some(
             "it already skips the identity events that would have no effect, and mixpanel-python stamps the current time",
         ),
-        Format::Js => Some("it reproduces the SDK calls; mixpanel-js builds the payloads"),
+        Format::Js => Some("it writes the calls the steps make, in each SDK's language; the SDKs build the payloads"),
         Format::Json => Some("it lists the payloads as the run sent them"),
         Format::ResolvedJsonl => Some("it lists every event with the run's verdict"),
         Format::MappingCsv | Format::Mermaid | Format::Dot => {
@@ -529,11 +545,12 @@ fn bodies<'a>(records: &[&'a EventRecord]) -> Vec<&'a Value> {
 }
 
 /// The comment line naming the project token the export sends.
-fn token_line(comment: &str, token: &str) -> String {
+fn token_line(comment: &str, token: &str, variable: &str) -> String {
     if token == crate::scenario::DEFAULT_TOKEN {
         format!(
-            "{comment} token: {} — a placeholder: --token TOKEN or $MIXPANEL_TOKEN puts your project's token in\n",
-            one_line(token)
+            "{comment} token: {} — a placeholder: --token TOKEN or ${} puts your project's token in\n",
+            one_line(token),
+            one_line(variable)
         )
     } else {
         format!("{comment} token: {}\n", one_line(token))
@@ -907,13 +924,7 @@ fn push_warning_comments(s: &mut String, comment: &str, warnings: &[String]) {
 /// The mixpanel-js calls of the steps in scope, each intent with a comment on its expansion.
 fn js(run: &Run, scenario: &Scenario, steps: Range<usize>, header: &str) -> (String, usize) {
     let mut s = String::from(header);
-    let profile_of = |device: &str| {
-        scenario
-            .devices
-            .get(device)
-            .map(|d| d.profile())
-            .unwrap_or_default()
-    };
+    let profile_of = |device: &str| scenario.profile_of(device);
     let all_web = run.steps[steps.start - 1..steps.end - 1]
         .iter()
         .filter_map(|st| st.device.as_deref())
@@ -933,12 +944,15 @@ fn js(run: &Run, scenario: &Scenario, steps: Range<usize>, header: &str) -> (Str
     }
     let mut calls = 0;
     let mut last_device: Option<&str> = None;
+    // A device's SDK is created once; coming back to it only names it again.
+    let mut started: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    let hcm = header.split_whitespace().next().unwrap_or("//");
     for step in &run.steps[steps.start - 1..steps.end - 1] {
         let src = &scenario.steps[step.number - 1];
         if step.action == "send" {
             let _ = writeln!(
                 s,
-                "// step {}: {} — server-side, not an SDK call (see the curl-import export)",
+                "{hcm} step {}: {} — server-side, not an SDK call (see the curl-import export)",
                 step.number,
                 one_line(&step.calls.join(", "))
             );
@@ -952,13 +966,15 @@ fn js(run: &Run, scenario: &Scenario, steps: Range<usize>, header: &str) -> (Str
             } else {
                 let _ = writeln!(
                     s,
-                    "{} ── device {} · {} ({}) ──\n{}",
+                    "{} ── device {} · {} ({}) ──",
                     profile.comment(),
                     one_line(device),
                     profile.label(),
                     profile.language(),
-                    profile.init_text(&scenario.token)
                 );
+                if started.insert(device) {
+                    let _ = writeln!(s, "{}", profile.init_text(&scenario.token));
+                }
             }
             last_device = Some(device);
         }

@@ -320,7 +320,7 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, LoadError> {
                 .devices
                 .get(device)
                 .map(|d| d.profile())
-                .unwrap_or_default();
+                .unwrap_or_default(); // the scenario is not built yet: Scenario::profile_of
             profile.accepts(call).map_err(|m| {
                 err(
                     Some(i + 1),
@@ -512,7 +512,8 @@ fn after_value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D:
     })
 }
 
-fn parse_start(s: &str) -> Option<i64> {
+/// RFC 3339 as unix seconds (`start`, and `--time` on the command line).
+pub fn parse_start(s: &str) -> Option<i64> {
     let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
     Some(t.unix_timestamp())
 }
@@ -772,6 +773,16 @@ impl Step {
             advance_ms,
             same_tick,
         })
+    }
+}
+
+impl Scenario {
+    /// The SDK a device runs (`devices.NAME.lib`; a device not listed is a browser).
+    pub fn profile_of(&self, device: &str) -> crate::sdk::Profile {
+        self.devices
+            .get(device)
+            .map(|d| d.profile())
+            .unwrap_or_default()
     }
 }
 

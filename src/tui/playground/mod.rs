@@ -1260,9 +1260,6 @@ pub fn edit_target(step: &Step, k: usize) -> Result<EditTarget, String> {
     })
 }
 
-/// Editing a step's device (or making it a send, which has none) must keep `same_tick`
-/// steps valid: a step in the same tick as the one before stays on its device, and so does
-/// the step before one that continues its tick.
 /// A call the chosen device's SDK lacks (`identify` on a Node server): said in the prompt, so
 /// the scenario never holds a step its file could not load.
 fn sdk_problem(app: &App, p: &AddPrompt) -> Option<String> {
@@ -1271,18 +1268,16 @@ fn sdk_problem(app: &App, p: &AddPrompt) -> Option<String> {
     let (StepAction::Sdk(call), Some(device)) = (&step.action, &step.device) else {
         return None;
     };
-    let profile = app
-        .scenario
-        .devices
-        .get(device)
-        .map(|d| d.profile())
-        .unwrap_or_default();
+    let profile = app.scenario.profile_of(device);
     profile
         .accepts(call)
         .err()
         .map(|why| format!("device {} runs {why}", idscope_core::text::visible(device)))
 }
 
+/// Editing a step's device (or making it a send, which has none) must keep `same_tick`
+/// steps valid: a step in the same tick as the one before stays on its device, and so does
+/// the step before one that continues its tick.
 fn tick_problem(app: &App, p: &AddPrompt) -> Option<String> {
     let t = p.edit.as_ref()?;
     let k = t.step;

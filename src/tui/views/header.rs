@@ -73,13 +73,7 @@ impl Widget for &Header<'_> {
             .steps
             .iter()
             .filter_map(|s| s.device.as_deref())
-            .map(|d| {
-                app.scenario
-                    .devices
-                    .get(d)
-                    .map(|spec| spec.profile())
-                    .unwrap_or_default()
-            })
+            .map(|d| app.scenario.profile_of(d))
             .map(|p| {
                 if p.verified() {
                     p.label()
@@ -88,12 +82,14 @@ impl Widget for &Header<'_> {
                 }
             })
             .collect();
+        let any_sdk = !used.is_empty();
         let sdk = format!(
             "   SDK: {}",
             used.into_iter().collect::<Vec<_>>().join(", ")
         );
         let used_width: usize = spans.iter().map(|s| s.width()).sum();
         if app.knobs.is_default()
+            && any_sdk
             && area.width >= 140
             && used_width + sdk.len() <= area.width as usize
         {

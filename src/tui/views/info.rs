@@ -41,7 +41,7 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
         out.push(Line::styled("  (raw sends only)", t.label));
     }
     for name in names {
-        let p = s.devices.get(name).map(|d| d.profile()).unwrap_or_default();
+        let p = s.profile_of(name);
         for l in wrap(
             &format!(
                 "{} · {} ({}) — {}",

@@ -436,11 +436,12 @@ impl Profile {
         match self {
             Profile::MixpanelJs => format!("mixpanel.init({t});"),
             // Service-account credentials: without them `import` throws (SDK-NODE-IMPORT).
+            // `var`: a listing of two servers declares them twice and still parses.
             Profile::Node => format!(
-                "const Mixpanel = require(\"mixpanel\");\nconst {{ ServiceAccountCredentials }} = Mixpanel;\nconst mixpanel = Mixpanel.init({t}, {{ credentials: new ServiceAccountCredentials(process.env.MIXPANEL_SERVICE_ACCOUNT, process.env.MIXPANEL_SECRET, process.env.MIXPANEL_PROJECT_ID) }});"
+                "var Mixpanel = require(\"mixpanel\");\nvar mixpanel = Mixpanel.init({t}, {{ credentials: new Mixpanel.ServiceAccountCredentials(process.env.MIXPANEL_SERVICE_ACCOUNT, process.env.MIXPANEL_SECRET, process.env.MIXPANEL_PROJECT_ID) }});"
             ),
             Profile::Python => format!(
-                "import os\nfrom mixpanel import Mixpanel, ServiceAccountCredentials\nmp = Mixpanel({t}, credentials=ServiceAccountCredentials(os.environ[\"MIXPANEL_SERVICE_ACCOUNT\"], os.environ[\"MIXPANEL_SECRET\"], os.environ[\"MIXPANEL_PROJECT_ID\"]))"
+                "import os\nimport uuid\nfrom mixpanel import Mixpanel, ServiceAccountCredentials\nmp = Mixpanel({t}, credentials=ServiceAccountCredentials(os.environ[\"MIXPANEL_SERVICE_ACCOUNT\"], os.environ[\"MIXPANEL_SECRET\"], os.environ[\"MIXPANEL_PROJECT_ID\"]))"
             ),
             Profile::Swift => format!("Mixpanel.initialize(token: {t}, trackAutomaticEvents: false)"),
             Profile::Android => {
