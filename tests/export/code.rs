@@ -122,22 +122,9 @@ fn sdk_py_the_python_export_runs_against_a_stub_library() {
     .unwrap();
     for mode in Mode::ALL {
         let py = code("22-python-backend-simplified-recipe-on-original.json", mode);
-        let file = dir.join(format!("snippet-{mode}.py"));
         // The code's session is the app's own: the snippet gets a dict for it.
-        std::fs::write(&file, format!("session = {{}}\n{py}")).unwrap();
-        let out = Command::new("python3")
-            .arg(&file)
-            .env("PYTHONPATH", &dir)
-            .env("MIXPANEL_SERVICE_ACCOUNT", "u")
-            .env("MIXPANEL_SECRET", "s")
-            .env("MIXPANEL_PROJECT_ID", "1")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{mode}: {}\n{py}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        run_python(&dir, &format!("snippet-{mode}.py"), &py)
+            .unwrap_or_else(|e| panic!("{mode}: {e}\n{py}"));
     }
     // With a logout (a new anonymous id from uuid), too.
     let text = serde_json::json!({
@@ -152,19 +139,25 @@ fn sdk_py_the_python_export_runs_against_a_stub_library() {
     .to_string();
     let py = code_of(&text, Mode::Simplified, Format::Python);
     assert!(py.contains("uuid.uuid4()"), "{py}");
-    let file = dir.join("logout.py");
+    run_python(&dir, "logout.py", &py).unwrap_or_else(|e| panic!("{e}\n{py}"));
+}
+
+/// Runs a Python snippet against the stub library in `dir`, with the code's session as a
+/// dict and the credentials its init reads.
+fn run_python(dir: &std::path::Path, name: &str, py: &str) -> Result<(), String> {
+    let file = dir.join(name);
     std::fs::write(&file, format!("session = {{}}\n{py}")).unwrap();
     let out = Command::new("python3")
         .arg(&file)
-        .env("PYTHONPATH", &dir)
+        .env("PYTHONPATH", dir)
         .env("MIXPANEL_SERVICE_ACCOUNT", "u")
         .env("MIXPANEL_SECRET", "s")
         .env("MIXPANEL_PROJECT_ID", "1")
         .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}\n{py}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .map_err(|e| format!("cannot run python3: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
 }
