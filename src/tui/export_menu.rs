@@ -145,7 +145,7 @@ pub fn default_path(app: &App, format: Format) -> String {
         "./{}-{}.{}",
         slug(&stem),
         app.mode.as_str(),
-        format.extension()
+        idscope_core::export::extension_for(format, &app.scenario)
     )
 }
 

@@ -161,3 +161,33 @@ fn run_python(dir: &std::path::Path, name: &str, py: &str) -> Result<(), String>
         Err(String::from_utf8_lossy(&out.stderr).into_owned())
     }
 }
+
+#[test]
+fn the_code_exports_file_extension_follows_the_language() {
+    use idscope_core::export::extension_for;
+    let load = |file: &str| {
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("scenarios")
+                .join(file),
+        )
+        .unwrap();
+        parse(&text, file).unwrap()
+    };
+    let python = load("22-python-backend-simplified-recipe-on-original.json");
+    assert_eq!(extension_for(Format::Js, &python), "py");
+    assert_eq!(
+        extension_for(Format::Js, &load("21-server-side-recipe-node.json")),
+        "js"
+    );
+    assert_eq!(
+        extension_for(Format::Js, &load("01-signup-one-device.json")),
+        "js"
+    );
+    // Swift and JavaScript in one listing.
+    assert_eq!(
+        extension_for(Format::Js, &load("23-ios-app-and-website.json")),
+        "txt"
+    );
+    assert_eq!(extension_for(Format::Dot, &python), "dot");
+}

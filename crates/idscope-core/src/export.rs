@@ -1014,6 +1014,32 @@ fn js(run: &Run, scenario: &Scenario, steps: Range<usize>, header: &str) -> (Str
     (s, calls)
 }
 
+/// The file extension for `format` of this scenario: the `js` export writes each device in
+/// its SDK's language, so a scenario of Python servers gets `.py`, of iOS apps `.swift`, of
+/// Android apps `.kt`, of several languages `.txt`.
+pub fn extension_for(format: Format, scenario: &Scenario) -> &'static str {
+    if format != Format::Js {
+        return format.extension();
+    }
+    let mut languages = scenario
+        .steps
+        .iter()
+        .filter_map(|st| st.device.as_deref())
+        .map(|d| scenario.profile_of(d).language());
+    let Some(first) = languages.next() else {
+        return format.extension();
+    };
+    if !languages.all(|l| l == first) {
+        return "txt";
+    }
+    match first {
+        "Python" => "py",
+        "Swift" => "swift",
+        "Kotlin" => "kt",
+        _ => "js",
+    }
+}
+
 /// Whether every device making a call in the span is a Python server (its code exports as
 /// Python throughout).
 fn python_only(run: &Run, scenario: &Scenario, span: &Span) -> bool {
