@@ -320,7 +320,18 @@ static TEMP: Mutex<Option<PathBuf>> = Mutex::new(None);
 /// process before the commit, its temp file is removed and the exit code is 128 + signal,
 /// so no hidden partial file is left in the user's directory.
 pub struct OutFile {
-    file: Option<AtomicFile>,
+    file: AtomicFile,
+    _registered: TempRegistration,
+}
+
+/// Forgets the registered temp file when the `--out` file is committed or dropped
+/// (`AtomicFile`'s own drop removes the temp file; then the handler has nothing to do).
+struct TempRegistration;
+
+impl Drop for TempRegistration {
+    fn drop(&mut self) {
+        forget_temp();
+    }
 }
 
 impl OutFile {
@@ -330,41 +341,26 @@ impl OutFile {
             watch_signals();
             *TEMP.lock().unwrap_or_else(|e| e.into_inner()) = Some(tmp.to_path_buf());
         }
-        Ok(OutFile { file: Some(file) })
+        Ok(OutFile {
+            file,
+            _registered: TempRegistration,
+        })
     }
 
     /// Puts the file in place.
-    pub fn commit(mut self) -> Result<(), WriteError> {
-        let result = match self.file.take() {
-            Some(f) => f.commit(),
-            None => Ok(()),
-        };
-        forget_temp();
-        result
+    pub fn commit(self) -> Result<(), WriteError> {
+        let OutFile { file, _registered } = self;
+        file.commit()
     }
 }
 
 impl Write for OutFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match &mut self.file {
-            Some(f) => f.write(buf),
-            None => Err(std::io::Error::other("the file was already committed")),
-        }
+        self.file.write(buf)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        match &mut self.file {
-            Some(f) => f.flush(),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for OutFile {
-    fn drop(&mut self) {
-        // AtomicFile's drop removes the temp file; then the handler has nothing to do.
-        self.file = None;
-        forget_temp();
+        self.file.flush()
     }
 }
 
