@@ -5,5 +5,6 @@
 pub mod bundled;
 pub mod clipboard;
 pub mod config;
+pub mod truncation;
 #[cfg(feature = "tui")]
 pub mod tui;

@@ -56,7 +56,7 @@ pub fn diff(args: DiffArgs, ctx: &Context) -> i32 {
         Format::Json
     });
     // A file truncated while mapped is a clear error, not a silent SIGBUS (issue 17).
-    let _guard = super::common::TruncationGuard::install(source.name());
+    let _guard = idscope::truncation::TruncationGuard::install(source.name());
     let progress = AtomicU64::new(0);
     let done = AtomicBool::new(false);
     let result = std::thread::scope(|s| {

@@ -285,7 +285,7 @@ pub fn resolve(args: ResolveArgs, ctx: &Context) -> i32 {
     // silent death by SIGBUS.
     let guard = input
         .is_mapped()
-        .then(|| super::common::TruncationGuard::install(&name));
+        .then(|| idscope::truncation::TruncationGuard::install(&name));
     let fed = input.feed(&mut sink);
     drop(guard);
     match fed {

@@ -54,7 +54,7 @@ pub fn export_user(args: ExportUserArgs, ctx: &Context) -> i32 {
     };
     let file = visible(source.name()).into_owned();
     // Held until the scenario is written: it reads the events from the mapped file.
-    let _guard = super::common::TruncationGuard::install(source.name());
+    let _guard = idscope::truncation::TruncationGuard::install(source.name());
     let progress = AtomicU64::new(0);
     let (index, resolution) = match export_index::index(&source, mode, ctx.knobs.knobs(), &progress)
     {

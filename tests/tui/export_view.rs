@@ -683,3 +683,39 @@ fn d_shows_what_a_migration_would_change_and_opens_a_change_side_by_side() {
     assert!(app.diff.is_none());
     assert_eq!(app.context(), idscope::tui::export_view::ctx::LIST);
 }
+
+#[test]
+#[cfg_attr(no_tmux, ignore = "tmux is not installed")]
+fn a_truncated_export_gives_the_terminal_back_and_says_so() {
+    use crate::common::tmux::{require_tmux, Tmux};
+    require_tmux();
+    // Many pages of events: the timeline reads them from the mapped file.
+    let mut data = String::new();
+    for i in 0..20_000 {
+        data.push_str(&format!(
+            "{{\"event\":\"E\",\"properties\":{{\"distinct_id\":\"u{}\",\"time\":1767258000,\"$insert_id\":\"i{i}\"}}}}\n",
+            i % 50
+        ));
+    }
+    let p = temp("truncated.jsonl", data.as_bytes());
+    let cmd = format!(
+        "'{}' '{}'; echo EXIT=$?; stty -a | grep -o -- '-*icanon' | head -1; sleep 30",
+        env!("CARGO_BIN_EXE_idscope"),
+        p.display()
+    );
+    let t = Tmux::start("xtrunc", &cmd, 120, 30).expect("tmux session starts");
+    t.wait_text("Users · all users · 50");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    t.keys(&["Enter"]);
+    let s = t.wait_text("EXIT=2");
+    assert!(s.contains("changed while being read (truncated?)"), "{s}");
+    // The main screen is back (the app's screen is gone) and the terminal is cooked again.
+    assert!(!s.contains("Users · all users"), "{s}");
+    let after = t.wait_for("stty's answer", |s| s.contains("icanon"));
+    assert!(after.lines().any(|l| l.trim() == "icanon"), "{after}");
+}

@@ -1243,6 +1243,10 @@ pub fn explore(path: &std::path::Path, opts: &super::ExploreOptions) -> i32 {
     app.theme = theme::Theme::pick(opts.mono);
     app.clipboard = crate::clipboard::choose(&crate::clipboard::Env::detect(), &opts.clipboard);
     let _ = color_eyre::install();
+    // The file is mapped: truncated while open, it gives the terminal back and says so.
+    let _guard = crate::truncation::TruncationGuard::install_for_terminal(
+        &idscope_core::text::path_text(path),
+    );
     match shell::run(&mut app) {
         Ok(()) => 0,
         Err(e) => {
