@@ -280,3 +280,66 @@ fn huge_ids_and_many_steps_work() {
     );
     assert_eq!(run.steps.len(), 100_000);
 }
+
+/// Runs the binary with a deadline: a hang fails the test instead of stalling the suite.
+fn idscope_within(args: &[&str], secs: u64) -> (Option<i32>, String) {
+    let mut child =
+        crate::common::isolated(std::process::Command::new(env!("CARGO_BIN_EXE_idscope")))
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            let _ = status;
+            return (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            );
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            return (None, "still running at the deadline".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_without_a_writer_is_an_empty_file_not_a_hang() {
+    let dir = crate::common::temp_dir("fifo");
+    let fifo = dir.join("scenario.json");
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let f = fifo.to_str().unwrap();
+    for args in [
+        vec!["run", f, "--mode", "original"],
+        vec!["validate", f],
+        // The explorer loads the scenario before it needs a terminal.
+        vec![f],
+    ] {
+        let (code, err) = idscope_within(&args, 10);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(err.contains("the file is empty"), "{args:?}: {err}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_endless_device_as_a_scenario_stops_at_the_cap() {
+    let (code, err) = idscope_within(&["validate", "/dev/zero"], 20);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("/dev/zero: larger than 64 MiB: expected a scenario file"),
+        "{err}"
+    );
+}

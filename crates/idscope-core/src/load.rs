@@ -7,6 +7,46 @@ use std::path::{Path, PathBuf};
 
 /// Reads and parses one scenario file (named in errors with any bytes that are not UTF-8
 /// shown as `\xff`).
+/// A scenario is a few kilobytes; past this a file is something else (an export, a device).
+pub const MAX_SCENARIO_BYTES: u64 = 64 << 20;
+
+/// Reads a scenario file, never hanging: a named pipe without a writer is opened without
+/// waiting for one (and reads as empty), and reading stops past [`MAX_SCENARIO_BYTES`]
+/// (`/dev/zero`).
+fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::io::AsRawFd;
+        // Reads wait for data again (a pipe with a writer); with none they see the end.
+        // SAFETY: fcntl on a descriptor this function owns.
+        unsafe {
+            let fd = file.as_raw_fd();
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            if flags >= 0 {
+                libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+            }
+        }
+    }
+    if file.metadata()?.is_dir() {
+        return Err(std::io::Error::from(std::io::ErrorKind::IsADirectory));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SCENARIO_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(std::io::Error::from(std::io::ErrorKind::FileTooLarge));
+    }
+    Ok(bytes)
+}
+
 pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
     let file = path_text(path);
     let err = |message: String| LoadError {
@@ -16,10 +56,14 @@ pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
         step: None,
         message,
     };
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = read_capped(path).map_err(|e| {
         err(match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),
             std::io::ErrorKind::IsADirectory => "is a directory; expected a scenario file".into(),
+            std::io::ErrorKind::FileTooLarge => format!(
+                "larger than {} MiB: expected a scenario file (an export opens with `idscope EXPORT` or `idscope resolve`)",
+                MAX_SCENARIO_BYTES >> 20
+            ),
             _ => format!("cannot read: {e}"),
         })
     })?;
