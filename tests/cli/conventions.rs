@@ -280,6 +280,11 @@ fn man_prints_a_roff_page_for_idscope_and_for_each_command() {
     );
 }
 
+/// `export FILE --mode simplified --format FORMAT`.
+fn export_args<'a>(file: &'a str, format: &'a str) -> [&'a str; 6] {
+    ["export", file, "--mode", "simplified", "--format", format]
+}
+
 fn curl_track_payloads(script: &str) -> Vec<Value> {
     let data = script
         .split("--data-urlencode 'data=")
@@ -292,14 +297,7 @@ fn curl_track_payloads(script: &str) -> Vec<Value> {
 #[test]
 fn export_token_comes_from_the_flag_or_the_settings_variable() {
     let file = scenario("01-signup-one-device.json");
-    let args = [
-        "export",
-        &file,
-        "--mode",
-        "simplified",
-        "--format",
-        "curl-track",
-    ];
+    let args = export_args(&file, "curl-track");
     let (code, out, _) = idscope(&args, None);
     assert_eq!(code, 0);
     assert!(
@@ -329,14 +327,7 @@ fn export_token_comes_from_the_flag_or_the_settings_variable() {
 #[test]
 fn g_window_export_time_now_shifts_the_clock_and_old_times_are_warned() {
     let file = scenario("02-returning-user-second-device.json");
-    let args = [
-        "export",
-        &file,
-        "--mode",
-        "simplified",
-        "--format",
-        "curl-track",
-    ];
+    let args = export_args(&file, "curl-track");
     let (_, _, err) = idscope(&args, None);
     assert!(err.contains("older than /track's 5-day window"), "{err}");
     let mut now = args.to_vec();
@@ -398,14 +389,7 @@ fn g_window_export_time_now_shifts_the_clock_and_old_times_are_warned() {
 #[test]
 fn s_ignore_drop_refused_leaves_out_the_identity_events_and_says_how_many() {
     let file = scenario("01-signup-one-device.json");
-    let args = [
-        "export",
-        &file,
-        "--mode",
-        "simplified",
-        "--format",
-        "curl-import",
-    ];
+    let args = export_args(&file, "curl-import");
     let (_, out, _) = idscope(&args, None);
     assert!(
         out.contains("$identify"),
@@ -442,14 +426,7 @@ fn no_mouse_beats_the_settings_files_mouse() {
 #[test]
 fn the_placeholder_note_names_the_settings_token_variable() {
     let file = scenario("01-signup-one-device.json");
-    let args = [
-        "export",
-        &file,
-        "--mode",
-        "simplified",
-        "--format",
-        "curl-track",
-    ];
+    let args = export_args(&file, "curl-track");
     let (_, out, _) = with_settings(
         "token-note",
         "token_variable = \"ACME_MP_TOKEN\"\n",
