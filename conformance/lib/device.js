@@ -20,7 +20,7 @@ const steps = script.steps
 
 // ---------------------------------------------------------------- deterministic randomness
 
-const { prng } = require('./prng');
+const { prng, uuidV4, frozenDate } = require('./prng');
 const randomU32 = prng(ENV.seed + '/' + deviceName + '/Math.random');
 const cryptoU32 = prng(ENV.seed + '/' + deviceName + '/crypto');
 // 53 random bits like V8's Math.random, so `Math.random().toString(36)` (used for
@@ -43,11 +43,7 @@ function seededUUID() { // RFC 4122 v4, as crypto.randomUUID() returns it
         pinNext = null;
         return id;
     }
-    const b = seededBytes(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    const h = Buffer.from(b).toString('hex');
-    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+    return uuidV4(seededBytes(new Uint8Array(16)));
 }
 
 // ---------------------------------------------------------------- clocks
@@ -55,16 +51,8 @@ function seededUUID() { // RFC 4122 v4, as crypto.randomUUID() returns it
 // Wall clock: only the script moves it. Settling never advances it, so an event
 // created at a step (or in a callback during the following settle) carries that
 // step's `at`.
-const RealDate = Date;
 let wallMs = Math.round(script.start * 1000);
-function FakeDate() {
-    if (!new.target) { return new RealDate(wallMs).toString(); }
-    return arguments.length ? new RealDate(...arguments) : new RealDate(wallMs);
-}
-FakeDate.prototype = RealDate.prototype;
-FakeDate.now = function () { return wallMs; };
-FakeDate.UTC = RealDate.UTC;
-FakeDate.parse = RealDate.parse;
+const FakeDate = frozenDate(function () { return wallMs; });
 
 // Timer clock: separate virtual time that settle() fast-forwards through. Ties run
 // in scheduling order, like a browser's task queue.

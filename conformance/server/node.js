@@ -25,31 +25,21 @@ const script = JSON.parse(fs.readFileSync(scriptPath, 'utf8'));
 
 // The library (0.24.0) draws no randomness on the tracking path (it adds no $insert_id);
 // Math.random and crypto.randomUUID are seeded anyway so nothing can differ between runs.
-const { prng } = require('../lib/prng');
+const { prng, uuidV4, frozenDate } = require('../lib/prng');
 const randomU32 = prng(ENV.seed + '/node/Math.random');
 const cryptoU32 = prng(ENV.seed + '/node/crypto');
 Math.random = function () { return (randomU32() * 2097152 + (randomU32() >>> 11)) / 9007199254740992; };
 crypto.randomUUID = function () {
     const b = Buffer.alloc(16);
     for (let i = 0; i < 16; i++) { b[i] = cryptoU32() & 0xff; }
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    const h = b.toString('hex');
-    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+    return uuidV4(b);
 };
 
 // ---------------------------------------------------------------- frozen clock
 
 const RealDate = Date;
 let wallMs = Math.round(script.start * 1000);
-function FakeDate() {
-    if (!new.target) { return new RealDate(wallMs).toString(); }
-    return arguments.length ? new RealDate(...arguments) : new RealDate(wallMs);
-}
-FakeDate.prototype = RealDate.prototype;
-FakeDate.now = function () { return wallMs; };
-FakeDate.UTC = RealDate.UTC;
-FakeDate.parse = RealDate.parse;
+const FakeDate = frozenDate(function () { return wallMs; });
 global.Date = FakeDate;
 
 // ---------------------------------------------------------------- recording state
